@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make build` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CLI := $(BIN)/ketamine-evidence
+
+.PHONY: build test check validate evaluate lint release clean setup
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+build: $(BIN)/.installed
+	$(CLI) build
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+check: $(BIN)/.installed
+	$(CLI) build --check
+
+validate: $(BIN)/.installed
+	$(CLI) validate
+
+evaluate: $(BIN)/.installed
+	$(CLI) evaluate
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check pipeline tests benchmarks
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache

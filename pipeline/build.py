@@ -1,0 +1,79 @@
+"""Input folder -> package files: load, segment, extract, curate, assemble, check, write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.assemble import build_rows, render, sort_and_check_keys
+from pipeline.curate import curate
+from pipeline.extract import extract
+from pipeline.integrity import check_tables
+from pipeline.io import list_files, read_bytes, read_tree, write_files
+from pipeline.load import Inputs, Layout, load_inputs, load_validated_yaml
+from pipeline.problems import PipelineError, Problem
+from pipeline.records import Extraction, SegmentedDocument
+from pipeline.schemas import SchemaSet, load_schemas
+from pipeline.segment import segment
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced: every output file's bytes and which of them changed on disk."""
+
+    files: dict[str, bytes]
+    changed: tuple[str, ...]
+
+
+def load_cues(layout: Layout, schemas: SchemaSet) -> dict[str, dict]:
+    """data/cues/<extractor>.yaml -> {extractor: cues}, each checked by schemas/cues-<extractor>.schema.json."""
+    cues = {}
+    for path in list_files(layout.config_dir / "cues", "*.yaml"):
+        kind = f"cues-{path.stem.replace('_', '-')}"
+        if kind not in schemas.inputs:
+            raise PipelineError([Problem("schema-missing", f"no schema schemas/{kind}.schema.json for this cue file",
+                                         path=layout.display(path))])
+        cues[path.stem], _ = load_validated_yaml(path, kind, schemas, layout)
+    return cues
+
+
+def segment_all(inputs: Inputs) -> dict[str, SegmentedDocument]:
+    return {doc.source.source_id: segment(doc, inputs.cues) for doc in inputs.documents}
+
+
+def compute(layout: Layout) -> tuple[Inputs, dict[str, bytes]]:
+    """Inputs -> (validated inputs, output files) with nothing written."""
+    schemas = load_schemas(layout.schema_dir)
+    inputs = load_inputs(layout, schemas)
+    cues = load_cues(layout, schemas)
+    segmented = segment_all(inputs)
+    extractions: dict[str, Extraction] = {
+        source_id: extract(doc, cues, inputs.vocabulary) for source_id, doc in segmented.items()}
+    texts = {doc.source.source_id: doc.text for doc in inputs.documents}
+    extractions = curate(extractions, texts, inputs.curation)
+    tables = sort_and_check_keys(build_rows(inputs.documents, extractions, inputs.vocabulary), schemas)
+    problems = check_tables(tables, texts, schemas)
+    if problems:
+        raise PipelineError(problems)
+    files = render(inputs.package, schemas, tables, inputs.documents)
+    return inputs, files
+
+
+def build(layout: Layout, output_dir: Path) -> BuildResult:
+    """Build the package into output_dir, all files or none; raw texts are copied when the
+    output is not the project itself so that the built package is self-contained."""
+    inputs, files = compute(layout)
+    if output_dir.resolve() != layout.project_root.resolve() or layout.input_dir.resolve() != (
+            layout.project_root / "data").resolve():
+        raw_dir = layout.input_dir / "raw"
+        for doc in inputs.documents:
+            files[doc.source.path] = read_bytes(raw_dir / f"{doc.source.source_id}.txt")
+    changed = write_files(output_dir, files)
+    return BuildResult(files=files, changed=tuple(changed))
+
+
+def check(layout: Layout, output_dir: Path) -> list[str]:
+    """Paths whose committed bytes differ from a fresh build (nothing is written)."""
+    _, files = compute(layout)
+    on_disk = read_tree(output_dir, sorted(files))
+    return [path for path, content in sorted(files.items()) if on_disk[path] != content]

@@ -1,0 +1,150 @@
+"""Command line: parse options, call one library function, print (data to stdout, the rest to stderr)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.problems import PipelineError
+
+
+def _fail(error: PipelineError) -> None:
+    for problem in error.problems:
+        click.echo(problem.render(), err=True)
+    click.echo(f"error: {len(error.problems)} problem(s); nothing was written", err=True)
+    sys.exit(1)
+
+
+def _layout(project: str, input_dir: str | None):
+    from pipeline.load import Layout
+
+    root = Path(project)
+    return Layout(project_root=root, input_dir=Path(input_dir) if input_dir else root / "data")
+
+
+@click.group()
+@click.version_option(package_name="ketamine-evidence")
+@click.option("--project", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Project folder holding schemas/ and data/ (package.yaml, cues, vocab).")
+@click.pass_context
+def cli(ctx: click.Context, project: str) -> None:
+    """Build, check and release the ketamine therapy evidence data package."""
+    ctx.obj = {"project": project}
+
+
+@cli.command()
+@click.option("--input", "input_dir", type=click.Path(file_okay=False),
+              help="Folder with sources.yaml and raw/ (default: the project's data/).")
+@click.option("--output", "output_dir", type=click.Path(file_okay=False),
+              help="Folder to write the package into (default: the project folder).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 when the outputs on disk differ from a fresh build.")
+@click.pass_context
+def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, check_only: bool) -> None:
+    """Rebuild the data package from the raw texts (all files or none)."""
+    from pipeline import build as build_stage
+
+    layout = _layout(ctx.obj["project"], input_dir)
+    out = Path(output_dir) if output_dir else layout.project_root
+    try:
+        if check_only:
+            stale = build_stage.check(layout, out)
+            for path in stale:
+                click.echo(f"{path}: differs from a fresh build", err=True)
+            if stale:
+                click.echo(f"error: {len(stale)} output file(s) are stale; run `make build` and commit",
+                           err=True)
+                sys.exit(1)
+            click.echo("outputs match a fresh build", err=True)
+            return
+        result = build_stage.build(layout, out)
+    except PipelineError as error:
+        _fail(error)
+    for path in result.changed:
+        click.echo(f"wrote {path}", err=True)
+    click.echo(f"built {len(result.files)} file(s) in {out}; {len(result.changed)} changed", err=True)
+
+
+@cli.command()
+@click.argument("package_dir", default=".", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--no-frictionless", is_flag=True, help="Skip Frictionless' own validation (faster).")
+@click.pass_context
+def validate(ctx: click.Context, package_dir: str, as_json: bool, no_frictionless: bool) -> None:
+    """Check a built package: descriptor, records, spans, hashes and Frictionless. Exit 1 if invalid."""
+    from pipeline.schemas import load_schemas
+    from pipeline.validate import validate_package
+
+    schemas = load_schemas(Path(ctx.obj["project"]) / "schemas")
+    report = validate_package(Path(package_dir), schemas, use_frictionless=not no_frictionless)
+    click.echo(report.to_json() if as_json else report.render())
+    sys.exit(0 if report.valid else 1)
+
+
+@cli.command()
+@click.argument("source_id")
+@click.option("--input", "input_dir", type=click.Path(file_okay=False),
+              help="Folder with sources.yaml and raw/ (default: the project's data/).")
+@click.option("--json", "as_json", is_flag=True, help="Print segments as JSON lines.")
+@click.pass_context
+def segments(ctx: click.Context, source_id: str, input_dir: str | None, as_json: bool) -> None:
+    """Show the blocks and sentences of one text with offsets and boilerplate marks."""
+    from pipeline.inspect import segment_lines, segment_records, segmented_source
+
+    try:
+        document = segmented_source(_layout(ctx.obj["project"], input_dir), source_id)
+    except PipelineError as error:
+        _fail(error)
+    if as_json:
+        for record in segment_records(document):
+            click.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        for line in segment_lines(document):
+            click.echo(line)
+
+
+@cli.command()
+@click.argument("source_id")
+@click.option("--package", "package_dir", default=".", type=click.Path(file_okay=False),
+              help="Built package folder to read.")
+@click.pass_context
+def show(ctx: click.Context, source_id: str, package_dir: str) -> None:
+    """Show every row extracted from one text, table by table."""
+    from pipeline.inspect import extracted_lines
+    from pipeline.schemas import load_schemas
+
+    schemas = load_schemas(Path(ctx.obj["project"]) / "schemas")
+    try:
+        lines = extracted_lines(Path(package_dir), schemas, source_id)
+    except PipelineError as error:
+        _fail(error)
+    for line in lines:
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--package", "package_dir", default=".", type=click.Path(file_okay=False),
+              help="Built package folder to evaluate.")
+@click.option("--gold", "gold_dir", default="tests/gold", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of gold annotation YAML files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--details", is_flag=True, help="Also list missed, spurious and disagreeing rows.")
+@click.pass_context
+def evaluate(ctx: click.Context, package_dir: str, gold_dir: str, as_json: bool, details: bool) -> None:
+    """Precision and recall of each table against the gold annotations."""
+    from pipeline.evaluate import evaluate_package, render_scores
+    from pipeline.schemas import load_schemas
+
+    schemas = load_schemas(Path(ctx.obj["project"]) / "schemas")
+    try:
+        scores = evaluate_package(Path(package_dir), Path(gold_dir), schemas)
+    except PipelineError as error:
+        _fail(error)
+    click.echo(json.dumps(scores, indent=2) if as_json else render_scores(scores, details))
+
+
+def main() -> None:
+    cli()

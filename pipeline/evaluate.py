@@ -1,0 +1,193 @@
+"""Built package + gold annotations (tests/gold/) -> precision, recall and field agreement per table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.io import list_files, read_bytes, read_yaml
+from pipeline.problems import PipelineError, Problem
+from pipeline.schemas import SchemaSet
+from pipeline.validate import read_tables
+
+Row = dict[str, Any]
+
+# table -> (label field that must agree for a match, fields whose agreement is reported)
+TABLES: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "claims": (None, ("category", "subject", "certainty", "testimonial")),
+    "quantities": (None, ("value_low", "value_high", "qualifier", "unit", "measure")),
+    "schedules": (None, ("drug", "route")),
+    "schedule_phases": (None, ("sequence", "label", "frequency", "frequency_max", "period", "period_max",
+                               "period_unit", "count", "count_max", "bounds_low", "bounds_high",
+                               "bounds_unit", "as_needed")),
+    "side_effects": ("term", ("context", "certainty", "frequency")),
+    "contraindications": ("condition", ("kind",)),
+}
+_PHASE_FIELDS = TABLES["schedule_phases"][1][2:]
+
+
+@dataclass(frozen=True)
+class GoldRow:
+    """A gold annotation located in its text."""
+
+    table: str
+    source_id: str
+    start: int
+    end: int
+    fields: dict[str, Any]
+    where: str
+
+
+def _locate(text: str, entry: dict[str, Any], where: str) -> tuple[int, int]:
+    quote = entry.get("quote")
+    if not isinstance(quote, str) or not quote or quote != quote.strip():
+        raise PipelineError([Problem("gold-quote", "quote is missing or not trimmed", path=where)])
+    positions = []
+    start = text.find(quote)
+    while start != -1:
+        positions.append(start)
+        start = text.find(quote, start + 1)
+    if not positions:
+        raise PipelineError([Problem("gold-quote", f"quote not found in the text: {quote[:60]!r}", path=where)])
+    occurrence = entry.get("occurrence")
+    if occurrence is None and len(positions) > 1:
+        raise PipelineError([Problem(
+            "gold-ambiguous", f"quote occurs {len(positions)} times; give occurrence: {quote[:60]!r}", path=where)])
+    index = (occurrence or 1) - 1
+    if not 0 <= index < len(positions):
+        raise PipelineError([Problem("gold-quote", f"occurrence {occurrence} out of range", path=where)])
+    return positions[index], positions[index] + len(quote)
+
+
+def _row(table: str, source_id: str, span: tuple[int, int], entry: dict[str, Any], where: str,
+         extra: dict[str, Any] | None = None) -> GoldRow:
+    fields = {k: v for k, v in entry.items() if k not in ("quote", "occurrence", "quantities", "phases")}
+    fields.update(extra or {})
+    if table == "side_effects" and fields.get("frequency") == "":
+        fields["frequency"] = None
+    if table == "claims":
+        fields.setdefault("testimonial", False)
+    return GoldRow(table, source_id, span[0], span[1], fields, where)
+
+
+def load_gold(gold_dir: Path, texts: dict[str, str]) -> list[GoldRow]:
+    """Every gold YAML file under gold_dir (sections of one source may be split over files) -> rows."""
+    rows: list[GoldRow] = []
+    for path in list_files(gold_dir, "**/*.yaml"):
+        data, _ = read_yaml(path)
+        source_id = (data or {}).get("source_id")
+        if source_id not in texts:
+            raise PipelineError([Problem("gold-source", f"source {source_id!r} is not in the package", path=str(path))])
+        text = texts[source_id]
+        for table in ("claims", "side_effects", "contraindications", "schedules"):
+            for n, entry in enumerate(data.get(table) or [], start=1):
+                where = f"{path} {table}[{n}]"
+                span = _locate(text, entry, where)
+                rows.append(_row(table, source_id, span, entry, where))
+                for m, quantity in enumerate(entry.get("quantities") or [], start=1):
+                    rows.append(_row("quantities", source_id, _locate(text, quantity, f"{where}.quantities[{m}]"),
+                                     quantity, f"{where}.quantities[{m}]"))
+                for sequence, phase in enumerate(entry.get("phases") or [], start=1):
+                    pwhere = f"{where}.phases[{sequence}]"
+                    located = _locate(text[span[0]:span[1]], phase, pwhere) if phase.get("occurrence") is None \
+                        else _locate(text, phase, pwhere)
+                    if phase.get("occurrence") is None:
+                        located = (located[0] + span[0], located[1] + span[0])
+                    rows.append(_row("schedule_phases", source_id, located, phase, pwhere, {"sequence": sequence}))
+    return rows
+
+
+def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> float:
+    inter = min(a_end, b_end) - max(a_start, b_start)
+    if inter <= 0:
+        return 0.0
+    return inter / (max(a_end, b_end) - min(a_start, b_start))
+
+
+def _same(gold: Any, predicted: Any) -> bool:
+    if isinstance(gold, (int, float)) and isinstance(predicted, (int, float)) and not isinstance(gold, bool):
+        return abs(gold - predicted) < 1e-6
+    return gold == predicted
+
+
+def score_table(table: str, gold: list[GoldRow], predicted: list[Row]) -> dict[str, Any]:
+    """Greedy best-overlap matching of gold rows to predictions -> counts, scores, agreement, misses."""
+    label, fields = TABLES[table]
+    unmatched = list(range(len(predicted)))
+    pairs: list[tuple[GoldRow, Row]] = []
+    missed: list[GoldRow] = []
+    for row in sorted(gold, key=lambda g: (g.source_id, g.start)):
+        candidates = [
+            (i, _overlap(row.start, row.end, predicted[i]["start"], predicted[i]["end"])) for i in unmatched
+            if predicted[i]["source_id"] == row.source_id
+            and (label is None or predicted[i][label] == row.fields.get(label))]
+        candidates = [(i, o) for i, o in candidates if o > 0]
+        if not candidates:
+            missed.append(row)
+            continue
+        best = max(candidates, key=lambda c: c[1])[0]
+        unmatched.remove(best)
+        pairs.append((row, predicted[best]))
+    agreement = {}
+    for name in fields:
+        compared = [(g, p) for g, p in pairs if name in g.fields or table == "schedule_phases"]
+        if compared:
+            agree = sum(_same(g.fields.get(name), p.get(name)) for g, p in compared)
+            agreement[name] = round(agree / len(compared), 3)
+    matched = len(pairs)
+    precision = matched / len(predicted) if predicted else (1.0 if not gold else 0.0)
+    recall = matched / len(gold) if gold else 1.0
+    return {
+        "gold": len(gold), "predicted": len(predicted), "matched": matched,
+        "precision": round(precision, 3), "recall": round(recall, 3),
+        "f1": round(2 * precision * recall / (precision + recall), 3) if precision + recall else 0.0,
+        "agreement": agreement,
+        "missed": [{"source_id": g.source_id, "start": g.start, "end": g.end, "where": g.where} for g in missed],
+        "spurious": [{"source_id": predicted[i]["source_id"], "start": predicted[i]["start"],
+                      "end": predicted[i]["end"], "quote": predicted[i]["quote"]} for i in unmatched],
+        "disagreements": [
+            {"where": g.where, "field": name, "gold": g.fields.get(name), "predicted": p.get(name)}
+            for g, p in pairs for name in fields
+            if (name in g.fields or table == "schedule_phases") and not _same(g.fields.get(name), p.get(name))],
+    }
+
+
+def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet) -> dict[str, Any]:
+    """Package folder + gold folder -> scores per table over the sources that have gold."""
+    tables, problems = read_tables(package_dir, schemas)
+    if problems:
+        raise PipelineError(problems)
+    texts = {row["source_id"]: read_bytes(package_dir / row["path"], row["path"]).decode("utf-8")
+             for row in tables["sources"]}
+    gold = load_gold(gold_dir, texts)
+    annotated = sorted({g.source_id for g in gold})
+    schedule_source = {r["schedule_id"]: r["source_id"] for r in tables["schedules"]}
+    for phase in tables["schedule_phases"]:
+        phase["source_id"] = schedule_source.get(phase["schedule_id"])
+    scores: dict[str, Any] = {"sources": annotated, "tables": {}}
+    for table in TABLES:
+        predicted = [r for r in tables[table] if r["source_id"] in annotated]
+        scores["tables"][table] = score_table(table, [g for g in gold if g.table == table], predicted)
+    return scores
+
+
+def render_scores(scores: dict[str, Any], details: bool = False) -> str:
+    """Scores -> a readable table (and, with details, the misses and spurious rows)."""
+    lines = [f"sources with gold: {len(scores['sources'])}",
+             f"{'table':<18} {'gold':>5} {'pred':>5} {'match':>5} {'prec':>6} {'recall':>6} {'f1':>6}  agreement"]
+    for table, s in scores["tables"].items():
+        agreement = " ".join(f"{k}={v:.2f}" for k, v in s["agreement"].items())
+        lines.append(f"{table:<18} {s['gold']:>5} {s['predicted']:>5} {s['matched']:>5} "
+                     f"{s['precision']:>6.3f} {s['recall']:>6.3f} {s['f1']:>6.3f}  {agreement}")
+    if "boilerplate_claims" in scores:
+        lines.append(f"claims from boilerplate: {scores['boilerplate_claims']}")
+    if details:
+        for table, s in scores["tables"].items():
+            for m in s["missed"]:
+                lines.append(f"missed   {table}: {m['where']}")
+            for p in s["spurious"]:
+                lines.append(f"spurious {table}: {p['source_id']} {p['start']}-{p['end']} {p['quote'][:70]!r}")
+            for d in s["disagreements"]:
+                lines.append(f"differs  {table}: {d['where']} {d['field']}: gold={d['gold']!r} got={d['predicted']!r}")
+    return "\n".join(lines)

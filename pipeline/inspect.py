@@ -1,0 +1,85 @@
+"""Segments and extracted rows of one source -> lines and records for people writing rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline.load import Layout, load_inputs
+from pipeline.problems import PipelineError, Problem
+from pipeline.records import SegmentedDocument
+from pipeline.schemas import RESOURCES, SchemaSet, load_schemas
+from pipeline.segment import segment
+from pipeline.validate import read_tables
+
+
+def segmented_source(layout: Layout, source_id: str) -> SegmentedDocument:
+    """One source of the input folder -> its segmentation."""
+    inputs = load_inputs(layout, load_schemas(layout.schema_dir))
+    for document in inputs.documents:
+        if document.source.source_id == source_id:
+            return segment(document, inputs.cues)
+    known = ", ".join(d.source.source_id for d in inputs.documents)
+    raise PipelineError([Problem("unknown-source", f"no source {source_id!r}; known: {known}")])
+
+
+def segment_records(document: SegmentedDocument) -> list[dict[str, Any]]:
+    """Blocks and their sentences as plain records (for JSON output)."""
+    records = []
+    for block in document.blocks:
+        records.append({"type": "block", "index": block.index, "kind": block.kind, "start": block.start,
+                        "end": block.end, "marks": list(block.marks),
+                        "text": document.text[block.start:block.end]})
+        for sentence in document.sentences:
+            if sentence.block_index == block.index:
+                records.append({"type": "sentence", "index": sentence.index, "block": block.index,
+                                "start": sentence.start, "end": sentence.end, "marks": list(sentence.marks),
+                                "text": document.text[sentence.start:sentence.end]})
+    return records
+
+
+def _preview(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def segment_lines(document: SegmentedDocument) -> list[str]:
+    """A readable listing: one line per block, indented lines for its sentences."""
+    lines = []
+    for record in segment_records(document):
+        marks = ",".join(record["marks"]) or "-"
+        span = f"{record['start']:>6}-{record['end']:<6}"
+        if record["type"] == "block":
+            lines.append(f"B{record['index']:<4} {span} {record['kind']:<10} {marks:<20} {_preview(record['text'])}")
+        else:
+            lines.append(f"  s{record['index']:<4}{span} {'':<10} {marks:<20} {_preview(record['text'], 66)}")
+    return lines
+
+
+def extracted_lines(package_dir: Path, schemas: SchemaSet, source_id: str) -> list[str]:
+    """Rows of every table that belong to one source, as readable lines."""
+    tables, problems = read_tables(package_dir, schemas)
+    if problems:
+        raise PipelineError(problems)
+    if source_id not in {row["source_id"] for row in tables["sources"]}:
+        raise PipelineError([Problem("unknown-source", f"no source {source_id!r} in {package_dir}")])
+    claim_ids = {r["claim_id"] for r in tables["claims"] if r["source_id"] == source_id}
+    schedule_ids = {r["schedule_id"] for r in tables["schedules"] if r["source_id"] == source_id}
+    lines = []
+    for name in RESOURCES:
+        if name in ("sources", "terms"):
+            continue
+        if name == "schedule_phases":
+            rows = [r for r in tables[name] if r["schedule_id"] in schedule_ids]
+        elif name == "quantities":
+            rows = [r for r in tables[name] if r["claim_id"] in claim_ids]
+        else:
+            rows = [r for r in tables[name] if r["source_id"] == source_id]
+        lines.append(f"== {name} ({len(rows)})")
+        for row in rows:
+            fields = {k: v for k, v in row.items()
+                      if k not in ("source_id", "quote", "start", "end", "origin") and not k.endswith("_id")
+                      and v not in (None, False)}
+            summary = " ".join(f"{k}={v}" for k, v in fields.items())
+            lines.append(f"{row['start']:>6}-{row['end']:<6} {_preview(row['quote'], 60)!r} {summary}")
+    return lines

@@ -1,0 +1,109 @@
+"""Typed table rows + raw texts -> problems: record schemas, spans, keys and references."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pipeline.problems import Problem
+from pipeline.schemas import RESOURCES, SchemaSet
+
+Row = dict[str, Any]
+
+_SPAN_OWNER = {  # resource -> (column naming the source, or the parent resource and its column)
+    "claims": ("source_id", None),
+    "schedules": ("source_id", None),
+    "side_effects": ("source_id", None),
+    "contraindications": ("source_id", None),
+    "quantities": ("source_id", ("claims", "claim_id")),
+    "schedule_phases": (None, ("schedules", "schedule_id")),
+}
+
+
+def _record_problems(tables: dict[str, list[Row]], schemas: SchemaSet) -> list[Problem]:
+    problems = []
+    for name in RESOURCES:
+        validator = schemas.record_validator(name)
+        for number, row in enumerate(tables.get(name, []), start=1):
+            for error in validator.iter_errors(row):
+                field = error.path[0] if error.path else None
+                problems.append(Problem("record-schema", error.message, resource=name,
+                                        row=number, field=field))
+    return problems
+
+
+def _key_problems(tables: dict[str, list[Row]], schemas: SchemaSet) -> list[Problem]:
+    problems = []
+    keys = {name: {row[schemas.primary_key(name)] for row in tables.get(name, [])} for name in RESOURCES}
+    for name in RESOURCES:
+        key = schemas.primary_key(name)
+        seen: set[Any] = set()
+        for number, row in enumerate(tables.get(name, []), start=1):
+            if row[key] in seen:
+                problems.append(Problem("duplicate-id", f"{row[key]!r} appears more than once",
+                                        resource=name, row=number, field=key))
+            seen.add(row[key])
+        for fk in schemas.records[name]["tableSchema"]["foreignKeys"]:
+            column, target = fk["fields"], fk["reference"]["resource"]
+            for number, row in enumerate(tables.get(name, []), start=1):
+                if row.get(column) is not None and row[column] not in keys[target]:
+                    problems.append(Problem(
+                        "foreign-key", f"{row[column]!r} is not a {fk['reference']['fields']} of {target}",
+                        resource=name, row=number, field=column))
+        ordered = [row[key] for row in tables.get(name, [])]
+        if ordered != sorted(ordered):
+            problems.append(Problem("row-order", f"rows are not sorted by {key}", resource=name))
+    return problems
+
+
+def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str]) -> list[Problem]:
+    problems = []
+    index = {name: {row[key]: row for row in tables.get(name, [])}
+             for name, key in (("claims", "claim_id"), ("schedules", "schedule_id"))}
+    for name, (source_column, parent) in _SPAN_OWNER.items():
+        for number, row in enumerate(tables.get(name, []), start=1):
+            parent_row = index[parent[0]].get(row[parent[1]]) if parent else None
+            source_id = row[source_column] if source_column else (parent_row or {}).get("source_id")
+            text = texts.get(source_id)
+            if text is None:
+                continue
+            start, end, quote = row["start"], row["end"], row["quote"]
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+                problems.append(Problem("span-range", f"span {start}-{end} is outside the text",
+                                        resource=name, row=number, field="start"))
+                continue
+            if text[start:end] != quote:
+                problems.append(Problem(
+                    "quote-mismatch", f"raw text at {start}-{end} is {text[start:end][:60]!r}, not the quote",
+                    resource=name, row=number, field="quote"))
+            elif quote != quote.strip():
+                problems.append(Problem("span-untrimmed", "span starts or ends on whitespace",
+                                        resource=name, row=number, field="start"))
+            if parent_row and not (parent_row["start"] <= start and end <= parent_row["end"]):
+                problems.append(Problem(
+                    "span-outside-parent", f"span lies outside its {parent[0]} row {row[parent[1]]}",
+                    resource=name, row=number, field="start"))
+    return problems
+
+
+def source_problems(tables: dict[str, list[Row]], raw: dict[str, bytes]) -> list[Problem]:
+    """Each sources row against the bytes of its raw text: sha256 and length."""
+    problems = []
+    for number, row in enumerate(tables.get("sources", []), start=1):
+        content = raw.get(row["source_id"])
+        if content is None:
+            problems.append(Problem("file-missing", f"raw text {row['path']} is missing",
+                                    resource="sources", row=number, field="path"))
+            continue
+        if hashlib.sha256(content).hexdigest() != row["sha256"]:
+            problems.append(Problem("hash-mismatch", f"sha256 of {row['path']} does not match",
+                                    resource="sources", row=number, field="sha256"))
+        elif len(content.decode("utf-8")) != row["characters"]:
+            problems.append(Problem("length-mismatch", f"{row['path']} does not have {row['characters']} characters",
+                                    resource="sources", row=number, field="characters"))
+    return problems
+
+
+def check_tables(tables: dict[str, list[Row]], texts: dict[str, str], schemas: SchemaSet) -> list[Problem]:
+    """All row-level checks that need no files: record schemas, keys, references, spans."""
+    return _record_problems(tables, schemas) + _key_problems(tables, schemas) + _span_problems(tables, texts)

@@ -1,0 +1,209 @@
+"""Frozen record types that flow between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """Metadata of one raw text, as declared in sources.yaml plus what is measured."""
+
+    source_id: str
+    title: str
+    publisher: str | None
+    url: str | None
+    kind: str
+    published: str | None
+    retrieved: str | None
+    language: str
+    path: str
+    sha256: str
+    characters: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source with its raw text."""
+
+    source: Source
+    text: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading, paragraph, list item, table row or question, with exact offsets."""
+
+    index: int
+    start: int
+    end: int
+    kind: str
+    marks: tuple[str, ...] = ()
+    heading_index: int | None = None
+
+    @property
+    def is_boilerplate(self) -> bool:
+        return bool(self.marks)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence inside a block, with exact offsets and its block's index."""
+
+    index: int
+    block_index: int
+    start: int
+    end: int
+    marks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SegmentedDocument:
+    """A document split into blocks and sentences."""
+
+    document: Document
+    blocks: tuple[Block, ...]
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    @property
+    def source_id(self) -> str:
+        return self.document.source.source_id
+
+    def block_of(self, sentence: Sentence) -> Block:
+        return self.blocks[sentence.block_index]
+
+    def content_sentences(self) -> tuple[Sentence, ...]:
+        """Sentences an extractor may read: neither they nor their block are boilerplate."""
+        return tuple(
+            s for s in self.sentences if not s.marks and not self.blocks[s.block_index].marks
+        )
+
+
+@dataclass(frozen=True)
+class Term:
+    """A canonical vocabulary entry."""
+
+    term_id: str
+    label: str
+    kind: str
+    synonyms: tuple[str, ...]
+    hpo_id: str | None = None
+    hpo_label: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number stated inside a claim."""
+
+    start: int
+    end: int
+    quote: str
+    value_low: float
+    value_high: float
+    qualifier: str
+    unit: str | None
+    measure: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A check-worthy statement of a source, with its quantities."""
+
+    source_id: str
+    start: int
+    end: int
+    quote: str
+    category: str
+    subject: str
+    certainty: str
+    testimonial: bool = False
+    quantities: tuple[Quantity, ...] = ()
+    origin: str = "extracted"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of a schedule with FHIR Timing.repeat fields."""
+
+    start: int
+    end: int
+    quote: str
+    label: str
+    frequency: int | None = None
+    frequency_max: int | None = None
+    period: float | None = None
+    period_max: float | None = None
+    period_unit: str | None = None
+    count: int | None = None
+    count_max: int | None = None
+    bounds_low: float | None = None
+    bounds_high: float | None = None
+    bounds_unit: str | None = None
+    as_needed: bool = False
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A treatment schedule stated by a source: drug, route and ordered phases."""
+
+    source_id: str
+    start: int
+    end: int
+    quote: str
+    drug: str
+    route: str
+    phases: tuple[Phase, ...] = ()
+    origin: str = "extracted"
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    """A side effect a source attributes to ketamine or esketamine."""
+
+    source_id: str
+    start: int
+    end: int
+    quote: str
+    term: str
+    context: str
+    certainty: str
+    frequency: str | None = None
+    origin: str = "extracted"
+
+
+@dataclass(frozen=True)
+class Contraindication:
+    """A condition a source names as a reason not to treat, or to take care."""
+
+    source_id: str
+    start: int
+    end: int
+    quote: str
+    condition: str
+    kind: str
+    origin: str = "extracted"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything extracted from one document."""
+
+    claims: tuple[Claim, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    side_effects: tuple[SideEffect, ...] = ()
+    contraindications: tuple[Contraindication, ...] = ()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """All canonical terms, by id."""
+
+    terms: dict[str, Term] = field(default_factory=dict)
+
+    def of_kind(self, kind: str) -> tuple[Term, ...]:
+        return tuple(t for t in self.terms.values() if t.kind == kind)
