@@ -146,5 +146,11 @@ def evaluate(ctx: click.Context, package_dir: str, gold_dir: str, as_json: bool,
     click.echo(json.dumps(scores, indent=2) if as_json else render_scores(scores, details))
 
 
+# -- release commands (release, diff, verify) --
+
+
+# -- contribution commands (add-source) --
+
+
 def main() -> None:
     cli()
