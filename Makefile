@@ -16,12 +16,14 @@ setup: $(BIN)/.installed
 
 build: $(BIN)/.installed
 	$(CLI) build
+	$(CLI) docs
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
 check: $(BIN)/.installed
 	$(CLI) build --check
+	$(CLI) docs --check
 
 validate: $(BIN)/.installed
 	$(CLI) validate

@@ -134,7 +134,8 @@ def descriptor(package: dict[str, Any], schemas: SchemaSet, files: dict[str, byt
         "name": package["name"], "title": package["title"], "description": package["description"],
         "version": package["version"], "created": package["created"],
         "licenses": package["licenses"], "keywords": package.get("keywords", []),
-        "sources": [{"title": d.source.title, "path": d.source.path} for d in documents],
+        "sources": [{"title": d.source.title, "path": d.source.path} for d in documents]
+        + list(package.get("sources", [])),
         "resources": resources,
     }
 

@@ -126,6 +126,24 @@ def show(ctx: click.Context, source_id: str, package_dir: str) -> None:
 
 
 @cli.command()
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 when the docs are stale.")
+@click.pass_context
+def docs(ctx: click.Context, check_only: bool) -> None:
+    """Regenerate the README's data dictionary and docs/terms.md from the schemas and vocabulary."""
+    from pipeline.docs_files import update_docs
+
+    try:
+        stale = update_docs(_layout(ctx.obj["project"], None), write=not check_only)
+    except PipelineError as error:
+        _fail(error)
+    for path in stale:
+        click.echo(f"{path}: {'stale' if check_only else 'updated'}", err=True)
+    if check_only and stale:
+        click.echo("error: generated docs are stale; run `make build` and commit", err=True)
+        sys.exit(1)
+
+
+@cli.command()
 @click.option("--package", "package_dir", default=".", type=click.Path(file_okay=False),
               help="Built package folder to evaluate.")
 @click.option("--gold", "gold_dir", default="tests/gold", show_default=True, type=click.Path(file_okay=False),
