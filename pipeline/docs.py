@@ -39,7 +39,7 @@ def resource_section(name: str, schema: dict[str, Any]) -> list[str]:
         kind = "date" if prop.get("format") == "date" else next(t for t in types if t != "null")
         lines.append(f"| `{column}` | {kind} | {'yes' if column in required else 'no'} | "
                      f"{_cell(_allowed(prop))} | {_cell(prop['description'])} |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def data_dictionary(schemas: SchemaSet) -> str:

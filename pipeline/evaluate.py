@@ -85,16 +85,13 @@ def load_gold(gold_dir: Path, texts: dict[str, str]) -> list[GoldRow]:
                 where = f"{path} {table}[{n}]"
                 span = _locate(text, entry, where)
                 rows.append(_row(table, source_id, span, entry, where))
-                for m, quantity in enumerate(entry.get("quantities") or [], start=1):
-                    rows.append(_row("quantities", source_id, _locate(text, quantity, f"{where}.quantities[{m}]"),
-                                     quantity, f"{where}.quantities[{m}]"))
-                for sequence, phase in enumerate(entry.get("phases") or [], start=1):
-                    pwhere = f"{where}.phases[{sequence}]"
-                    located = _locate(text[span[0]:span[1]], phase, pwhere) if phase.get("occurrence") is None \
-                        else _locate(text, phase, pwhere)
-                    if phase.get("occurrence") is None:
-                        located = (located[0] + span[0], located[1] + span[0])
-                    rows.append(_row("schedule_phases", source_id, located, phase, pwhere, {"sequence": sequence}))
+                for child_table, key in (("quantities", "quantities"), ("schedule_phases", "phases")):
+                    for m, child in enumerate(entry.get(key) or [], start=1):
+                        cwhere = f"{where}.{key}[{m}]"
+                        inner = _locate(text[span[0]:span[1]], child, cwhere)
+                        located = (inner[0] + span[0], inner[1] + span[0])
+                        extra = {"sequence": m} if child_table == "schedule_phases" else None
+                        rows.append(_row(child_table, source_id, located, child, cwhere, extra))
     return rows
 
 

@@ -18,7 +18,9 @@ _DATE_LINE = re.compile(
     r"|^\d{4}-\d{2}-\d{2}$",
     re.IGNORECASE,
 )
-_BOUNDARY = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+# The look-behind makes a match start only at the first mark of a run ("!!!", "..."): without
+# it every position inside a long run is retried and the search takes quadratic time.
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _TERMINAL = ".!;,"
 _QUOTE_OPEN = "\"“‘'"
@@ -155,12 +157,23 @@ def _mark_advert_sections(blocks: list[Block]) -> list[Block]:
     return result
 
 
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def _ends_with_abbreviation(text: str, boundary: int, abbreviations: set[str]) -> bool:
-    head = text[:boundary].rstrip(".")
-    match = re.search(r"([A-Za-z][A-Za-z.]*)$", head)
-    if not match:
+    # Scans back from the boundary over letters and dots only (a regex search anchored at the
+    # end would retry every start position of the text: quadratic over many boundaries).
+    end = boundary
+    while end > 0 and text[end - 1] == ".":
+        end -= 1
+    start = end
+    while start > 0 and (text[start - 1] in _ASCII_LETTERS or text[start - 1] == "."):
+        start -= 1
+    while start < end and text[start] == ".":
+        start += 1
+    if start == end:
         return False
-    token = match.group(1).lower()
+    token = text[start:end].lower()
     return token in abbreviations or (len(token) == 1 and token.isalpha())
 
 
@@ -174,6 +187,8 @@ def split_sentences(text: str, block: Block, cues: dict[str, Any], first_index: 
         dot = match.start()
         if body[dot] == "." and _ends_with_abbreviation(body, dot, abbreviations):
             continue
+        if re.fullmatch(r"\d{1,2}", body[cuts[-1]:dot].strip()):
+            continue  # "1." opening a numbered cell is a marker, not a sentence
         cuts.append(match.end())
     cuts.append(len(body))
     sentences = []

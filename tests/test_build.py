@@ -1,0 +1,152 @@
+"""build: outputs, determinism, --check, atomicity and the descriptor."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+from conftest import PROJECT_ROOT, snapshot
+
+from pipeline.io import JOURNAL_NAME, recover, write_files
+from pipeline.schemas import RESOURCES, load_schemas, table_schema
+
+SOURCE_IDS = [
+    "combining-ketamine-psychotropics",
+    "how-ketamine-therapy-works",
+    "ketamine-and-lexapro",
+    "ketamine-infusion-treatment",
+    "ketamine-therapy-new-hope",
+]
+
+
+def test_build_writes_every_resource_and_the_raw_texts(project: Path, tmp_path: Path, invoke) -> None:
+    out = tmp_path / "out"
+    result = invoke("--project", project, "build", "--output", out)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"built 14 file(s) in {out}; 14 changed"
+    for name in RESOURCES:
+        assert (out / "data" / f"{name}.csv").is_file()
+    for source_id in SOURCE_IDS:
+        assert (out / "data" / "raw" / f"{source_id}.txt").read_bytes() == (
+            project / "data" / "raw" / f"{source_id}.txt").read_bytes()
+
+
+def test_rebuild_is_byte_identical(project: Path, tmp_path: Path, invoke) -> None:
+    invoke("--project", project, "build", "--output", tmp_path / "a")
+    invoke("--project", project, "build", "--output", tmp_path / "b")
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+    again = invoke("--project", project, "build", "--output", tmp_path / "a")
+    assert again.stderr.splitlines()[-1] == f"built 14 file(s) in {tmp_path / 'a'}; 0 changed"
+
+
+def test_sources_table_has_the_five_texts_with_their_sha256(built_package: Path) -> None:
+    with open(built_package / "data" / "sources.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["source_id"] for row in rows] == SOURCE_IDS
+    for row in rows:
+        raw = (PROJECT_ROOT / "data" / "raw" / f"{row['source_id']}.txt").read_bytes()
+        assert row["sha256"] == hashlib.sha256(raw).hexdigest()
+        assert int(row["characters"]) == len(raw.decode("utf-8"))
+        assert row["path"] == f"data/raw/{row['source_id']}.txt"
+
+
+def test_committed_raw_texts_are_the_shared_corpus() -> None:
+    corpus = PROJECT_ROOT.parent / "shared" / "corpus"
+    if not corpus.is_dir():
+        return
+    shared = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in corpus.glob("*.txt"))
+    ours = sorted(hashlib.sha256((PROJECT_ROOT / "data" / "raw" / f"{s}.txt").read_bytes()).hexdigest()
+                  for s in SOURCE_IDS)
+    assert ours == shared
+
+
+def test_descriptor_carries_metadata_and_derived_table_schemas(built_package: Path) -> None:
+    descriptor = json.loads((built_package / "datapackage.json").read_text(encoding="utf-8"))
+    for key in ("name", "title", "version", "licenses", "sources", "created"):
+        assert descriptor[key]
+    schemas = load_schemas(PROJECT_ROOT / "schemas")
+    assert [r["name"] for r in descriptor["resources"]] == list(RESOURCES)
+    for resource in descriptor["resources"]:
+        content = (built_package / resource["path"]).read_bytes()
+        assert resource["bytes"] == len(content)
+        assert resource["hash"] == "sha256:" + hashlib.sha256(content).hexdigest()
+        assert resource["schema"] == table_schema(schemas.records[resource["name"]])
+
+
+def test_csv_files_are_utf8_with_lf_and_a_header(built_package: Path) -> None:
+    schemas = load_schemas(PROJECT_ROOT / "schemas")
+    for name in RESOURCES:
+        content = (built_package / "data" / f"{name}.csv").read_bytes()
+        assert not content.startswith(b"\xef\xbb\xbf")
+        assert b"\r\n" not in content
+        assert content.decode("utf-8").split("\n", 1)[0] == ",".join(schemas.columns(name))
+
+
+def test_check_passes_on_fresh_outputs_and_names_stale_files(project: Path, tmp_path: Path, invoke) -> None:
+    out = tmp_path / "out"
+    invoke("--project", project, "build", "--output", out)
+    ok = invoke("--project", project, "build", "--output", out, "--check")
+    assert ok.exit_code == 0
+    assert ok.stderr == "outputs match a fresh build\n"
+    (out / "data" / "terms.csv").write_text("term_id\n", encoding="utf-8")
+    before = snapshot(out)
+    stale = invoke("--project", project, "build", "--output", out, "--check")
+    assert stale.exit_code == 1
+    assert "data/terms.csv: differs from a fresh build" in stale.stderr
+    assert snapshot(out) == before
+
+
+def test_failed_build_leaves_previous_outputs_untouched(project: Path, tmp_path: Path, invoke) -> None:
+    out = tmp_path / "out"
+    invoke("--project", project, "build", "--output", out)
+    before = snapshot(out)
+    sources = project / "data" / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("title: How Ketamine", "titel: How Ketamine"),
+                       encoding="utf-8")
+    result = invoke("--project", project, "build", "--output", out)
+    assert result.exit_code == 1
+    assert "data/sources.yaml:" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert snapshot(out) == before
+
+
+def test_build_of_another_corpus_folder(project: Path, tmp_path: Path, invoke) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "raw").mkdir(parents=True)
+    text = "Ketamine may cause nausea.\n"
+    (corpus / "raw" / "tiny-note.txt").write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    (corpus / "sources.yaml").write_text(
+        "sources:\n  - source_id: tiny-note\n    title: Tiny note\n    kind: other\n"
+        f"    language: en\n    sha256: {digest}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("--project", project, "build", "--input", corpus, "--output", out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "data" / "raw" / "tiny-note.txt").read_text(encoding="utf-8") == text
+    assert invoke("--project", project, "validate", out).exit_code == 0
+
+
+def test_journaled_commit_is_completed_by_recover(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_files(out, {"a.txt": b"old a", "b.txt": b"old b"})
+    staging = out / ".build-staging-1"
+    staging.mkdir()
+    (staging / "a.txt").write_bytes(b"new a")
+    (staging / "b.txt").write_bytes(b"new b")
+    (out / "a.txt").write_bytes(b"new a")  # the kill came after the first rename
+    (staging / "a.txt").unlink()
+    (out / JOURNAL_NAME).write_text(json.dumps({"staging": staging.name, "files": ["a.txt", "b.txt"]}))
+    recover(out)
+    assert snapshot(out) == {"a.txt": b"new a", "b.txt": b"new b"}
+
+
+def test_staging_without_journal_is_discarded(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_files(out, {"a.txt": b"old"})
+    (out / ".build-staging-9").mkdir()
+    (out / ".build-staging-9" / "a.txt").write_bytes(b"half-written")
+    recover(out)
+    assert snapshot(out) == {"a.txt": b"old"}

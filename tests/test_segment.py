@@ -1,0 +1,143 @@
+"""segment: blocks, sentences and boilerplate marks on texts written for the purpose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import PROJECT_ROOT
+
+from pipeline.records import Document, Source
+from pipeline.segment import segment
+
+
+@pytest.fixture(scope="module")
+def cues() -> dict:
+    return yaml.safe_load((PROJECT_ROOT / "data" / "segmentation.yaml").read_text(encoding="utf-8"))
+
+
+def segmented(text: str, cues: dict):
+    source = Source("sample", "Sample", None, None, "blog", None, None, "en", "data/raw/sample.txt", "0" * 64,
+                    len(text))
+    return segment(Document(source, text), cues)
+
+
+ARTICLE = """Esketamine Nasal Spray Explained
+
+Dr. Smith says esketamine works within hours. It is given at a clinic, e.g. twice a week.
+
+Possible side effects include:
+
+  • Dizziness
+  2. Raised blood pressure
+
+Does insurance pay for it?
+
+Call us today to book a visit. Insurance rarely covers it.
+
+nasal spray photo
+
+Also Check: Ten Myths About Depression
+
+Weekend Offer
+
+Get a voucher worth $50 off your first session.
+Sessions run 40 minutes.
+
+Next Steps For Patients
+
+Treatment is supervised.
+
+Related Posts
+
+Another Article Title
+
+A teaser for that article that stops mid-sentence…
+"""
+
+
+def kinds_and_marks(document) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(document.text[b.start:b.end], b.kind, b.marks) for b in document.blocks]
+
+
+def test_blocks_kinds_and_marks(cues: dict) -> None:
+    document = segmented(ARTICLE, cues)
+    assert kinds_and_marks(document) == [
+        ("Esketamine Nasal Spray Explained", "heading", ()),
+        ("Dr. Smith says esketamine works within hours. It is given at a clinic, e.g. twice a week.", "paragraph", ()),
+        ("Possible side effects include:", "paragraph", ()),
+        ("Dizziness", "list-item", ()),
+        ("Raised blood pressure", "list-item", ()),
+        ("Does insurance pay for it?", "question", ()),
+        ("Call us today to book a visit. Insurance rarely covers it.", "paragraph", ()),
+        ("nasal spray photo", "heading", ("caption",)),
+        ("Also Check: Ten Myths About Depression", "heading", ("teaser",)),
+        ("Weekend Offer", "heading", ("advert",)),
+        ("Get a voucher worth $50 off your first session.", "table-row", ("advert",)),
+        ("Sessions run 40 minutes.", "table-row", ("advert",)),
+        ("Next Steps For Patients", "heading", ()),
+        ("Treatment is supervised.", "paragraph", ()),
+        ("Related Posts", "heading", ("end-matter",)),
+        ("Another Article Title", "heading", ("end-matter",)),
+        ("A teaser for that article that stops mid-sentence…", "paragraph", ("end-matter", "teaser")),
+    ]
+
+
+def test_offsets_are_exact_and_trimmed(cues: dict) -> None:
+    document = segmented(ARTICLE, cues)
+    for item in (*document.blocks, *document.sentences):
+        piece = ARTICLE[item.start:item.end]
+        assert piece == piece.strip() and piece
+
+
+def test_sentences_respect_abbreviations_and_mark_calls_to_action(cues: dict) -> None:
+    document = segmented(ARTICLE, cues)
+    sentences = [(ARTICLE[s.start:s.end], s.marks) for s in document.sentences if s.block_index in (1, 6)]
+    assert sentences == [
+        ("Dr. Smith says esketamine works within hours.", ()),
+        ("It is given at a clinic, e.g. twice a week.", ()),
+        ("Call us today to book a visit.", ("call-to-action",)),
+        ("Insurance rarely covers it.", ()),
+    ]
+
+
+def test_content_sentences_skip_boilerplate(cues: dict) -> None:
+    document = segmented(ARTICLE, cues)
+    content = [ARTICLE[s.start:s.end] for s in document.content_sentences()]
+    assert "Sessions run 40 minutes." not in content
+    assert "Call us today to book a visit." not in content
+    assert "Treatment is supervised." in content
+    assert not any("teaser" in s for s in content)
+
+
+def test_numbered_cells_of_a_flattened_table_lose_their_markers(cues: dict) -> None:
+    text = "Safety Guidelines\n1. Staff are trained. 1. The drug is approved.\n2. Rooms are monitored. 2. Rules apply.\n"
+    document = segmented(text, cues)
+    assert [text[s.start:s.end] for s in document.sentences][1:] == [
+        "Staff are trained.", "The drug is approved.", "Rooms are monitored.", "Rules apply."]
+
+
+def test_segments_command_lists_blocks_with_offsets(invoke) -> None:
+    result = invoke("--project", PROJECT_ROOT, "segments", "ketamine-and-lexapro")
+    assert result.exit_code == 0
+    first = result.stdout.splitlines()[0]
+    assert first.split()[:4] == ["B0", "0-66", "heading", "-"]
+    assert any("end-matter" in line and "Related Coverage" in line for line in result.stdout.splitlines())
+
+
+def test_segments_command_json_lines(invoke) -> None:
+    import json
+
+    result = invoke("--project", PROJECT_ROOT, "segments", "how-ketamine-therapy-works", "--json")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    text = (PROJECT_ROOT / "data" / "raw" / "how-ketamine-therapy-works.txt").read_text(encoding="utf-8")
+    assert all(text[r["start"]:r["end"]] == r["text"] for r in records)
+    assert {"type": "block", "kind": "list-item", "text": "Blurry vision"}.items() <= next(
+        r for r in records if r["text"] == "Blurry vision").items()
+
+
+def test_segments_of_an_unknown_source(invoke, tmp_path: Path) -> None:
+    result = invoke("--project", PROJECT_ROOT, "segments", "no-such-text")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("[unknown-source] no source 'no-such-text'; known: combining-ketamine-psychotropics")
