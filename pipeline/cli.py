@@ -167,6 +167,103 @@ def evaluate(ctx: click.Context, package_dir: str, gold_dir: str, as_json: bool,
 # -- release commands (release, diff, verify) --
 
 
+def _release_date(date: str | None) -> str:
+    """--date, else the day of SOURCE_DATE_EPOCH (reproducible builds), else today in UTC."""
+    import datetime
+    import os
+
+    if date:
+        return date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and not epoch.isdigit():
+        raise click.UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds")
+    moment = (datetime.datetime.fromtimestamp(int(epoch), datetime.UTC) if epoch
+              else datetime.datetime.now(datetime.UTC))
+    return moment.date().isoformat()
+
+
+@cli.command()
+@click.option("--version", "requested", metavar="X.Y.Z",
+              help="Release this version; refused unless it is a next version the versioning rule allows.")
+@click.option("--date", metavar="YYYY-MM-DD",
+              help="Release date, written as `created` (default: SOURCE_DATE_EPOCH's day, else today in UTC).")
+@click.option("--output", "dist_dir", type=click.Path(file_okay=False),
+              help="Folder to write the release into (default: <project>/dist).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the next version, the rule and the changelog entry; write nothing.")
+@click.option("--rebuild", "rebuild_version", metavar="X.Y.Z",
+              help="Rebuild an already released version from the current inputs (to prove it is reproducible "
+                   "or to restore its archive); the release record is not touched.")
+@click.pass_context
+def release(ctx: click.Context, requested: str | None, date: str | None, dist_dir: str | None, dry_run: bool,
+            rebuild_version: str | None) -> None:
+    """Cut the next version: build, validate, version by rule, write dist/<name>-<version>/ and its zip."""
+    from pipeline import release as releasing
+
+    project = Path(ctx.obj["project"])
+    dist = Path(dist_dir) if dist_dir else project / "dist"
+    if rebuild_version and (requested or dry_run or date):
+        raise click.UsageError("--rebuild takes the version, date and contents from the release record; "
+                               "it cannot be combined with --version, --date or --dry-run")
+    try:
+        if rebuild_version:
+            result = releasing.rebuild_release(project, rebuild_version, dist)
+        elif dry_run:
+            plan = releasing.plan_release(project, _release_date(date), requested)
+            click.echo(f"would release {plan.version} ({plan.previous or 'first'} -> {plan.version}; {plan.rule})",
+                       err=True)
+            click.echo(plan.entry)
+            return
+        else:
+            result = releasing.cut_release(project, dist, _release_date(date), requested)
+    except PipelineError as error:
+        _fail(error)
+    plan = result.plan
+    if rebuild_version:
+        click.echo(f"rebuilt {plan.version} into {result.folder}", err=True)
+        if result.matches_record:
+            click.echo(f"the archive is byte-identical to the recorded one (sha256 {result.archive_sha256})", err=True)
+        else:
+            click.echo(f"warning: the files match the record but the zip's bytes do not (sha256 "
+                       f"{result.archive_sha256}); a different zlib compresses differently", err=True)
+    else:
+        click.echo(f"released {plan.version} ({plan.previous or 'first'} -> {plan.version}; {plan.rule})", err=True)
+        click.echo(f"wrote {result.folder} ({len(result.files)} files) and {result.archive}", err=True)
+        click.echo("recorded in releases/history.json; commit data/package.yaml, datapackage.json, data/ and "
+                   "releases/", err=True)
+    click.echo(str(result.archive))
+
+
+@cli.command(name="diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.pass_context
+def diff_command(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
+    """Differences from OLD to NEW (package folders, release zips or released versions) and their semver level."""
+    from pipeline.diff import compare, render_text, to_data
+
+    try:
+        result = compare(old, new, Path(ctx.obj["project"]))
+    except PipelineError as error:
+        _fail(error)
+    click.echo(json.dumps(to_data(result), indent=2, ensure_ascii=False) if as_json else render_text(result))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def verify(ctx: click.Context, path: str, as_json: bool) -> None:
+    """Check a downloaded release (folder or zip): SHA256SUMS, the package, every span. Exit 1 if it fails."""
+    from pipeline.verify import render_verification, verification_data, verify_release
+
+    result = verify_release(Path(path), Path(ctx.obj["project"]))
+    click.echo(json.dumps(verification_data(result), indent=2, ensure_ascii=False) if as_json
+               else render_verification(result))
+    sys.exit(0 if result.report.valid else 1)
+
+
 # -- contribution commands (add-source) --
 
 

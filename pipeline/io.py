@@ -239,3 +239,161 @@ def read_tree(root: Path, relatives: list[str]) -> dict[str, bytes | None]:
 def list_files(folder: Path, pattern: str) -> list[Path]:
     """Files in a folder matching a glob, sorted; empty when the folder does not exist."""
     return sorted(p for p in folder.glob(pattern) if p.is_file()) if folder.is_dir() else []
+
+
+# ---------------------------------------------------------------- release archives
+
+RELEASE_STAGING_PREFIX = ".release-staging-"
+ZIP_FILE_MODE = 0o100644  # regular file, rw-r--r--
+ZIP_COMPRESSLEVEL = 9
+
+
+def parse_csv(raw: bytes, display: str) -> list[list[str]]:
+    """CSV bytes -> rows of string cells (the header is the first row); a problem names the file."""
+    try:
+        text = raw.decode("utf-8")
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise PipelineError([Problem("csv-syntax", f"unreadable CSV: {exc}", path=display)]) from exc
+
+
+def _safe_relative(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and "\\" not in name and all(
+        part not in ("", ".", "..") for part in parts)
+
+
+def zip_bytes(folder_name: str, files: dict[str, bytes], date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """{relative path: bytes} -> a reproducible zip holding them under folder_name/: entries sorted,
+    one fixed timestamp and mode, DEFLATE at a fixed level, no directory entries or extra fields."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for relative in sorted(files):
+            info = zipfile.ZipInfo(f"{folder_name}/{relative}", date_time=date_time)
+            info.create_system = 3
+            info.external_attr = ZIP_FILE_MODE << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[relative], compresslevel=ZIP_COMPRESSLEVEL)
+    return buffer.getvalue()
+
+
+def read_archive(path: Path) -> tuple[str, dict[str, bytes]]:
+    """A release .zip -> (its one top-level folder, {path inside that folder: bytes}); refuses unsafe,
+    duplicate or scattered member names instead of extracting them."""
+    import zipfile
+
+    shown = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            names = [info.filename for info in members]
+            problems = [Problem("unsafe-path", f"archive member {name!r} is not a safe relative path", path=shown)
+                        for name in names if not _safe_relative(name)]
+            if len(set(names)) != len(names):
+                problems.append(Problem("duplicate-member", "archive holds the same path twice", path=shown))
+            tops = {name.split("/")[0] for name in names}
+            if len(tops) != 1 or any("/" not in name for name in names):
+                problems.append(Problem("archive-layout", "archive must hold exactly one top-level folder",
+                                        path=shown))
+            if problems:
+                raise PipelineError(problems)
+            top = tops.pop()
+            return top, {name[len(top) + 1:]: archive.read(name) for name in names}
+    except FileNotFoundError as exc:
+        raise PipelineError([Problem("file-missing", "file not found", path=shown)]) from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
+        raise PipelineError([Problem("archive-unreadable", f"not a readable zip archive: {exc}", path=shown)]) from exc
+
+
+def read_folder(root: Path) -> dict[str, bytes]:
+    """Every file under a folder -> {relative POSIX path: bytes} (symbolic links are refused)."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            raise PipelineError([Problem("unsafe-path", "symbolic links are not allowed in a release", path=relative)])
+        if path.is_file():
+            files[relative] = path.read_bytes()
+    return files
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> None:
+    """Write {relative path: bytes} into a folder, each file flushed to disk."""
+    for relative, content in sorted(files.items()):
+        if not _safe_relative(relative):
+            raise PipelineError([Problem("unsafe-path", "output path leaves the folder", path=relative)])
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_staging(dist_dir: Path) -> Path:
+    """A fresh staging folder inside dist_dir; staging left by dead earlier runs is removed first."""
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in dist_dir.glob(RELEASE_STAGING_PREFIX + "*"):
+        pid = leftover.name.removeprefix(RELEASE_STAGING_PREFIX).split("-")[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix=f"{RELEASE_STAGING_PREFIX}{os.getpid()}-", dir=dist_dir))
+
+
+def remove_tree(root: Path) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def publish(staging: Path, dist_dir: Path, folder_name: str) -> tuple[Path, Path]:
+    """Move staging/<folder_name>/ and staging/<folder_name>.zip into dist_dir, never over an existing
+    release: each is one rename, so an interrupted run leaves a release whole or absent."""
+    folder, archive = dist_dir / folder_name, dist_dir / f"{folder_name}.zip"
+    existing = [p for p in (folder, archive) if p.exists()]
+    if existing:
+        raise PipelineError([Problem("release-exists", "already exists; a released version is never overwritten",
+                                     path=str(p)) for p in existing])
+    try:
+        os.link(staging / archive.name, archive)  # link, unlike rename, refuses to replace a file
+    except FileExistsError as exc:
+        raise PipelineError([Problem("release-exists", "already exists; a released version is never overwritten",
+                                     path=str(archive))]) from exc
+    try:
+        os.rename(staging / folder_name, folder)
+    except OSError as exc:
+        archive.unlink()
+        raise PipelineError([Problem("release-exists", f"cannot move the release folder into place: {exc}",
+                                     path=str(folder))]) from exc
+    return folder, archive
+
+
+class TemporaryTree:
+    """A context manager: {relative path: bytes} written into a temporary folder, removed on exit."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self._files = files
+        self._root: Path | None = None
+
+    def __enter__(self) -> Path:
+        import tempfile
+
+        self._root = Path(tempfile.mkdtemp(prefix="ketamine-evidence-"))
+        write_tree(self._root, self._files)
+        return self._root
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
