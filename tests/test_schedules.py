@@ -1,0 +1,222 @@
+"""Schedules: the design's worked examples, fixture texts in other phrasings, numbers, routes and drugs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from conftest import PROJECT_ROOT
+
+from pipeline.extract.schedules import extract_schedules
+from pipeline.load import Layout, load_vocabulary
+from pipeline.records import Document, Schedule, Source
+from pipeline.schemas import load_schemas
+from pipeline.segment import segment
+from pipeline.validate import read_tables
+
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "schedules"
+TIMING = ("frequency", "frequency_max", "period", "period_max", "period_unit", "count", "count_max",
+          "bounds_low", "bounds_high", "bounds_unit", "as_needed")
+Extractor = Callable[[str], tuple[Schedule, ...]]
+
+
+def _yaml(relative: str) -> dict:
+    return yaml.safe_load((PROJECT_ROOT / relative).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def extract() -> Extractor:
+    """Text -> schedules, with the project's cues (the shared number cues under "numbers") and vocabulary."""
+    layout = Layout(project_root=PROJECT_ROOT, input_dir=PROJECT_ROOT / "data")
+    vocabulary = load_vocabulary(layout, load_schemas(PROJECT_ROOT / "schemas"))
+    segmentation = _yaml("data/segmentation.yaml")
+    cues = {**_yaml("data/cues/schedules.yaml"), "numbers": _yaml("data/cues/numbers.yaml")}
+
+    def run(text: str) -> tuple[Schedule, ...]:
+        source = Source("fixture", "Fixture", None, None, "other", None, None, "en", "data/raw/fixture.txt",
+                        "0" * 64, len(text))
+        return extract_schedules(segment(Document(source, text), segmentation), cues, vocabulary)
+
+    return run
+
+
+def _as_dict(schedule: Schedule) -> dict:
+    def plain(value: object) -> object:
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    return {"quote": schedule.quote, "drug": schedule.drug, "route": schedule.route, "phases": [
+        {"quote": p.quote, "label": p.label, **{f: plain(getattr(p, f)) for f in TIMING}} for p in schedule.phases]}
+
+
+def _timing(schedule: Schedule) -> list[dict]:
+    return [{k: v for k, v in _as_dict(schedule)["phases"][i].items() if k != "quote" and v not in (None, False)}
+            for i in range(len(schedule.phases))]
+
+
+def test_worked_example_initial_infusions_then_maintenance(extract: Extractor) -> None:
+    text = (PROJECT_ROOT / "data" / "raw" / "ketamine-and-lexapro.txt").read_text(encoding="utf-8")
+    found = [s for s in extract(text) if "4-6 initial" in s.quote]
+    assert len(found) == 1
+    schedule = found[0]
+    assert (schedule.drug, schedule.route) == ("ketamine", "intravenous")
+    first, second = schedule.phases
+    assert _as_dict(schedule)["phases"] == [
+        {"quote": "4-6 initial ketamine infusions spaced across 2-3 weeks", "label": "induction",
+         "frequency": None, "frequency_max": None, "period": None, "period_max": None, "period_unit": None,
+         "count": 4, "count_max": 6, "bounds_low": 2, "bounds_high": 3, "bounds_unit": "wk", "as_needed": False},
+        {"quote": "maintenance dosing ranging every 1-3 months on an as-needed basis", "label": "maintenance",
+         "frequency": 1, "frequency_max": None, "period": 1, "period_max": 3, "period_unit": "mo",
+         "count": None, "count_max": None, "bounds_low": None, "bounds_high": None, "bounds_unit": None,
+         "as_needed": True}]
+    assert text[first.start:first.end] == first.quote and text[second.start:second.end] == second.quote
+
+
+def test_worked_example_tapering_sequence_has_four_phases(extract: Extractor) -> None:
+    text = (PROJECT_ROOT / "data" / "raw" / "ketamine-infusion-treatment.txt").read_text(encoding="utf-8")
+    found = [s for s in extract(text) if "tapering sequence" in s.quote]
+    assert len(found) == 1
+    assert [p.quote for p in found[0].phases] == [
+        "three infusions the first week", "two in the second week", "once weekly for the next three weeks",
+        "maintenance of, on average, once per month"]
+    assert _timing(found[0]) == [
+        {"label": "induction", "frequency": 3, "period": 1, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1,
+         "bounds_unit": "wk"},
+        {"label": "induction", "frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1,
+         "bounds_unit": "wk"},
+        {"label": "taper", "frequency": 1, "period": 1, "period_unit": "wk", "bounds_low": 3, "bounds_high": 3,
+         "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 1, "period_unit": "mo"}]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.txt")))
+def test_fixture_texts_give_exactly_the_expected_schedules(extract: Extractor, name: str) -> None:
+    text = (FIXTURES / f"{name}.txt").read_text(encoding="utf-8")
+    expected = yaml.safe_load((FIXTURES / f"{name}.expected.yaml").read_text(encoding="utf-8"))["schedules"]
+    schedules = extract(text)
+    assert [_as_dict(s) for s in schedules] == expected
+    for schedule in schedules:
+        assert text[schedule.start:schedule.end] == schedule.quote
+        for phase in schedule.phases:
+            assert text[phase.start:phase.end] == phase.quote
+            assert schedule.start <= phase.start and phase.end <= schedule.end
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # number words, "to" ranges, en dashes, hyphens
+    ("Patients are treated twice a week for one to four weeks.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 1, "bounds_high": 4, "bounds_unit": "wk"}),
+    ("Most patients receive 2–3 infusions per week.",
+     {"frequency": 2, "frequency_max": 3, "period": 1, "period_unit": "wk"}),
+    ("Patients receive five to nine treatments over 30 to 40 days.",
+     {"count": 5, "count_max": 9, "bounds_low": 30, "bounds_high": 40, "bounds_unit": "d"}),
+    ("The protocol is twelve sessions given over six weeks.",
+     {"count": 12, "bounds_low": 6, "bounds_high": 6, "bounds_unit": "wk"}),
+    ("Patients get a course of eight sessions.", {"count": 8}),
+    # rates
+    ("Ketamine is given three times a week.", {"frequency": 3, "period": 1, "period_unit": "wk"}),
+    ("Booster infusions are given once per month.",
+     {"label": "maintenance", "frequency": 1, "period": 1, "period_unit": "mo"}),
+    ("Infusions are given every 1-3 months.", {"frequency": 1, "period": 1, "period_max": 3, "period_unit": "mo"}),
+    ("Patients receive an infusion every other week.", {"frequency": 1, "period": 2, "period_unit": "wk"}),
+    ("IM ketamine is administered 2x per week.", {"frequency": 2, "period": 1, "period_unit": "wk"}),
+    ("Ketamine lozenges are taken once or twice a day.",
+     {"frequency": 1, "frequency_max": 2, "period": 1, "period_unit": "d"}),
+    ("Patients use the spray twice-weekly for the first month.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1, "bounds_unit": "mo"}),
+    ("Infusions are given once weekly for the next three weeks.",
+     {"frequency": 1, "period": 1, "period_unit": "wk", "bounds_low": 3, "bounds_high": 3, "bounds_unit": "wk"}),
+    # a session: doses minutes apart
+    ("Patients self-administer three doses, spaced five minutes apart.",
+     {"label": "session", "count": 3, "frequency": 1, "period": 5, "period_unit": "min"}),
+    # as needed
+    ("After that, booster infusions are given on an as-needed basis.", {"label": "maintenance", "as_needed": True}),
+])
+def test_single_phase_sentences(extract: Extractor, sentence: str, expected: dict) -> None:
+    schedules = extract(f"Ketamine therapy\n\n{sentence}\n")
+    assert len(schedules) == 1 and len(schedules[0].phases) == 1
+    timing = _timing(schedules[0])[0]
+    assert {k: v for k, v in timing.items() if k != "label"} == {k: v for k, v in expected.items() if k != "label"}
+    assert timing["label"] == expected.get("label", "unspecified")
+
+
+def test_phases_follow_connectors_across_sentences_and_paragraphs(extract: Extractor) -> None:
+    text = ("Ketamine therapy\n\nInitially, ketamine infusions are given twice a week for the first month. "
+            "This intensive phase brings rapid relief.\n\n"
+            "Following the initial intensive phase, patients enter a maintenance phase with infusions once a "
+            "month. Then infusions are given as needed.\n")
+    (schedule,) = extract(text)
+    assert [p.label for p in schedule.phases] == ["induction", "maintenance", "maintenance"]
+    assert [(p.frequency, p.period_unit, p.as_needed) for p in schedule.phases] == [
+        (2, "wk", False), (1, "mo", False), (None, None, True)]
+    assert schedule.quote.startswith("Initially") and schedule.quote.endswith("as needed")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Ketamine is classified as a Schedule III controlled substance.",
+    "Most people feel better within two hours of the first dose.",
+    "Lexapro and other SSRIs can take 4-6 weeks to take full effect.",
+    "Its effects last one to two weeks for many people.",
+    "The clinic's founder meets new patients once a week.",
+    "Psychiatrists monitor the response, adjusting treatment as needed.",
+    "Each device delivers two sprays.",
+    "Each infusion lasts about 40 minutes.",
+    "She had been depressed for several years before trying it.",
+    "Many patients wait over a month before experiencing relief.",
+    "Effects typically peak within 2-3 days then taper off, hence the need for multiple/maintenance treatments.",
+])
+def test_sentences_that_are_not_schedules(extract: Extractor, sentence: str) -> None:
+    assert extract(f"Ketamine therapy\n\n{sentence}\n") == ()
+
+
+@pytest.mark.parametrize(("text", "drug", "route"), [
+    # the text names esketamine as the nasal spray
+    ("The approved form is esketamine, a nasal spray. Patients who receive the nasal spray are treated "
+     "twice a week.", "esketamine", "intranasal"),
+    ("Patients receiving ketamine infusions take a daily antidepressant like Lexapro.", "antidepressant",
+     "unspecified"),
+    ("Want to augment daily medication like Lexapro?", "antidepressant", "unspecified"),
+    ("The combination of ketamine infusions plus daily Lexapro helps.", "escitalopram", "unspecified"),
+    ("Most patients continue a daily oral antidepressant.", "antidepressant", "oral"),
+    ("Ketamine can be given by intramuscular injection once weekly.", "ketamine", "intramuscular"),
+    ("Sublingual ketamine is taken twice a week.", "ketamine", "sublingual"),
+    ("Oral ketamine is taken daily.", "ketamine", "oral"),
+    ("Ketamine is given by intravenous infusion three times a week.", "ketamine", "intravenous"),
+    # another drug's route is not the schedule's route
+    ("Patients on an oral antidepressant get ketamine twice a week.", "ketamine", "unspecified"),
+])
+def test_drug_and_route(extract: Extractor, text: str, drug: str, route: str) -> None:
+    (schedule,) = extract(f"Treatment\n\n{text}\n")
+    assert (schedule.drug, schedule.route) == (drug, route)
+
+
+def test_route_from_the_section_when_the_schedule_names_none(extract: Extractor) -> None:
+    text = ("How it works\n\nKetamine therapy is given as a nasal spray in the clinic.\n\n"
+            "Patients are treated twice a week for four weeks.\n\nOther routes\n\nInfusions are also offered.\n")
+    (schedule,) = extract(text)
+    assert (schedule.drug, schedule.route) == ("ketamine", "intranasal")
+
+
+def test_cue_file_matches_its_schema() -> None:
+    schema = json.loads((PROJECT_ROOT / "schemas" / "cues-schedules.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(_yaml("data/cues/schedules.yaml"))) == []
+
+
+def test_built_corpus_holds_the_worked_examples(built_package: Path) -> None:
+    tables, problems = read_tables(built_package, load_schemas(PROJECT_ROOT / "schemas"))
+    assert problems == []
+    schedules = {s["schedule_id"]: s for s in tables["schedules"]}
+    phases: dict[str, list[dict]] = {}
+    for phase in tables["schedule_phases"]:
+        phases.setdefault(phase["schedule_id"], []).append(phase)
+    by_quote = {s["quote"]: sorted(phases[i], key=lambda p: p["sequence"]) for i, s in schedules.items()}
+    (initial,) = [v for k, v in by_quote.items() if "4-6 initial ketamine infusions" in k]
+    assert [{f: p[f] for f in ("sequence", *TIMING) if p[f] not in (None, False)} for p in initial] == [
+        {"sequence": 1, "count": 4, "count_max": 6, "bounds_low": 2, "bounds_high": 3, "bounds_unit": "wk"},
+        {"sequence": 2, "frequency": 1, "period": 1, "period_max": 3, "period_unit": "mo", "as_needed": True}]
+    (taper,) = [v for k, v in by_quote.items() if "tapering sequence" in k]
+    assert [p["sequence"] for p in taper] == [1, 2, 3, 4]
