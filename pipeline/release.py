@@ -269,8 +269,9 @@ def plan_release(project: Path, date: str, requested: str | None = None) -> Rele
     if requested is not None and history.find(requested):
         raise PipelineError([Problem("release-exists", f"version {requested} was released already; "
                                      "released versions are immutable", path=HISTORY)])
+    old = previous_view(project, latest) if latest else None
     inputs, built = compute(layout)
-    if latest is None:
+    if old is None or latest is None:
         version = requested or inputs.package["version"]
         version_tuple(version)
         files = {**built, "datapackage.json": with_metadata(built["datapackage.json"], version, created)}
@@ -280,7 +281,6 @@ def plan_release(project: Path, date: str, requested: str | None = None) -> Rele
             rule="first release" + (" (version from --version)" if requested else " (version from data/package.yaml)"),
             diff=None, entry=initial_entry(view, version, created[:10]), package_files=files,
             package_yaml=set_package_metadata(yaml_text, version, created).encode("utf-8"), inputs=inputs)
-    old = previous_view(project, latest)
     found = diff_packages(old, load_view("working tree", mapping_reader(built, "working tree")))
     if found.level == "none":
         raise PipelineError([Problem("nothing-to-release", f"the package is identical to release {latest.version}; "
@@ -371,8 +371,8 @@ def _project_files(plan: ReleasePlan, history: History, record: ReleaseRecord,
     return files
 
 
-def _check_free(dist_dir: Path, plan: ReleasePlan) -> None:
-    taken = [p for p in (dist_dir / plan.folder_name, dist_dir / f"{plan.folder_name}.zip") if p.exists()]
+def _check_free(dist_dir: Path, folder_name: str) -> None:
+    taken = [p for p in (dist_dir / folder_name, dist_dir / f"{folder_name}.zip") if p.exists()]
     if taken:
         raise PipelineError([Problem("release-exists", "already exists; a released version is never overwritten",
                                      path=str(p)) for p in taken])
@@ -386,7 +386,7 @@ def cut_release(project: Path, dist_dir: Path, date: str, requested: str | None 
     partial archive under the release's name.
     """
     plan = plan_release(project, date, requested)
-    _check_free(dist_dir, plan)
+    _check_free(dist_dir, plan.folder_name)
     schemas = load_schemas(project / "schemas")
     history = load_history(project, schemas)
     entries = stored_entries(project, history, history.latest().version) if history.releases else []
@@ -412,6 +412,7 @@ def rebuild_release(project: Path, version: str, dist_dir: Path) -> ReleaseResul
     record = history.find(version)
     if record is None:
         raise PipelineError([Problem("release-unknown", f"version {version} is not in {HISTORY}")])
+    _check_free(dist_dir, f"{history.package}-{record.version}")
     inputs, files = candidate(layout, record.version, record.created)
     stale = [p for p, content in sorted(files.items())
              if read_bytes(project / _snapshot_dir(version) / p, f"{_snapshot_dir(version)}/{p}") != content]
@@ -423,7 +424,6 @@ def rebuild_release(project: Path, version: str, dist_dir: Path) -> ReleaseResul
     plan = ReleasePlan(name=inputs.package["name"], version=record.version, created=record.created,
                        previous=record.previous, level=record.level, rule=record.rule, diff=None, entry=entry,
                        package_files=files, package_yaml=yaml_bytes, inputs=inputs)
-    _check_free(dist_dir, plan)
     staging = release_staging(dist_dir)
     try:
         released, archive = assemble(project, plan, changelog(stored_entries(project, history, version)), staging)
