@@ -116,6 +116,13 @@ def test_fixture_texts_give_exactly_the_expected_schedules(extract: Extractor, n
     ("The protocol is twelve sessions given over six weeks.",
      {"count": 12, "bounds_low": 6, "bounds_high": 6, "bounds_unit": "wk"}),
     ("Patients get a course of eight sessions.", {"count": 8}),
+    ("A typical course is six infusions within two to three weeks.",
+     {"count": 6, "bounds_low": 2, "bounds_high": 3, "bounds_unit": "wk"}),
+    # how long one infusion lasts is no phase length
+    ("Participants received ketamine over 40 minutes twice weekly for two weeks.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("Infusions are given twice a week for up to 6 weeks.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_high": 6, "bounds_unit": "wk"}),
     # rates
     ("Ketamine is given three times a week.", {"frequency": 3, "period": 1, "period_unit": "wk"}),
     ("Booster infusions are given once per month.",
@@ -167,6 +174,8 @@ def test_phases_follow_connectors_across_sentences_and_paragraphs(extract: Extra
     "She had been depressed for several years before trying it.",
     "Many patients wait over a month before experiencing relief.",
     "Effects typically peak within 2-3 days then taper off, hence the need for multiple/maintenance treatments.",
+    "Ketamine should not be taken more than once a week.",
+    "We see about 30 patients a day, five days a week.",
 ])
 def test_sentences_that_are_not_schedules(extract: Extractor, sentence: str) -> None:
     assert extract(f"Ketamine therapy\n\n{sentence}\n") == ()

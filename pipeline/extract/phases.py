@@ -19,6 +19,7 @@ class DraftPhase:
     timing: Timing
     label: str | None = None
     header: bool = False  # its label heads the phases that follow ("Maintenance phase:")
+    block_label: bool = False  # that label came from a block of its own, above the rows it heads
     connected: bool = False  # a connector introduced it ("followed by", "After that")
     drug: str | None = None  # a drug named inside the phase ("daily Lexapro")
     has_course: bool = False
@@ -79,6 +80,8 @@ def group_elements(elements: list[Element], mentions: list[Mention], text: str) 
                 current = close(False)
             current.labels.append(element)
             continue
+        if element.timing.bounds_unit in ("min", "h") and "count" not in current.groups():
+            continue  # "0.5 mg/kg over 40 minutes twice weekly": how long one infusion lasts, not a phase
         drug = _element_drug(element, mentions)
         drugs = {_element_drug(e, mentions) for e in current.elements} - {None}
         clash = bool(element.timing.groups() & current.groups()) \
@@ -117,8 +120,8 @@ def _clause_end(text: str, start: int, limit: int) -> int:
 
 def _plausible(timing: Timing, group: _Group, text: str, sentence: str, g: Grammar) -> Timing | None:
     """The phase's timing when it reads as dosing, else None: a length alone needs an administration word
-    just before it ("treatments over several weeks"), a count alone a verb of giving in its sentence
-    ("patients self-administer three doses", not "the device delivers two sprays"), as-needed alone a label
+    just before it ("treatments over several weeks"), a count alone a verb of giving or a course noun in its
+    sentence ("patients self-administer three doses", not "the device delivers two sprays"), as-needed alone a label
     or an administration word next to it; minutes and hours bound a session only (else they are how long
     one infusion lasts)."""
     kinds = {e.kind for e in group.elements}
@@ -134,7 +137,8 @@ def _plausible(timing: Timing, group: _Group, text: str, sentence: str, g: Gramm
         before = " ".join(re.findall(r"[\w'’-]+", text[max(0, first - 80):first])[-3:])
         if not g.administration.search(before):
             return None
-    if groups == {"count"} and "course" not in kinds and not g.verbs.search(sentence):
+    if groups == {"count"} and "course" not in kinds and not g.verbs.search(sentence) \
+            and not g.course_word.search(sentence):
         return None
     if groups == {"as_needed"} and not group.labels and "course" not in kinds:
         element = next(e for e in group.elements if e.kind == "as-needed")

@@ -90,10 +90,11 @@ def section_start(document: SegmentedDocument, block_index: int, label_blocks: s
 
 
 def schedule_drug(document: SegmentedDocument, mentions: Mentions, phase_drug: str | None,
-                  sentences: tuple[int, int], phase_start: int, cues: dict[str, Any]) -> str:
+                  sentences: tuple[int, int], phase_start: int, label_blocks: set[int], cues: dict[str, Any]) -> str:
     """The drug a schedule is about: the one named in its phases, else a main drug (ketamine, esketamine)
     named in its sentences, else the drug the text equates with a route named there ("the nasal spray"),
-    else the main drug named last before it in its paragraph, else the main drug the text names most."""
+    else the main drug named last before it in its paragraph, else the one its section heading names,
+    else the main drug the text names most."""
     if phase_drug:
         return phase_drug
     main = cues["main_drugs"]
@@ -107,6 +108,10 @@ def schedule_drug(document: SegmentedDocument, mentions: Mentions, phase_drug: s
     in_block = [m for m in mentions.drugs if m[2] in main and block.start <= m[0] and m[1] <= sentences[0]]
     if in_block:
         return in_block[-1][2]
+    heading = document.blocks[section_start(document, block.index, label_blocks)]
+    named = {m[2] for m in _inside(mentions.drugs, [(heading.start, heading.end)]) if m[2] in main}
+    if len(named) == 1 and heading.kind in ("heading", "question"):
+        return named.pop()
     counts = Counter(m[2] for m in mentions.drugs if m[2] in main)
     if counts:
         top = max(counts.values())

@@ -18,6 +18,8 @@ from pipeline.extract.schedule_context import (
 from pipeline.extract.timing import Grammar, grammar, read_elements
 from pipeline.records import Phase, Schedule, SegmentedDocument, Sentence, Vocabulary
 
+_ROWS = {"list-item", "table-row"}
+
 
 @dataclass(frozen=True)
 class _Parsed:
@@ -97,9 +99,11 @@ def _chains(document: SegmentedDocument, parsed: list[_Parsed], label_blocks: di
             same_section = sections[document.block_of(previous.sentence).index] == sections[block.index]
             between = range(document.block_of(previous.sentence).index + 1, block.index)
             adjacent = all(index in label_blocks for index in between)
+            rows = (item.row and previous.row) or {block.kind, document.block_of(previous.sentence).kind} <= _ROWS
             joins = same_section and (
                 (item.continues and current.gap <= max_gap)
-                or (item.row and previous.row and (_contiguous(previous, item) or (adjacent and current.gap == 0))))
+                or (item.row and previous.row and _contiguous(previous, item))
+                or (rows and adjacent and current.gap == 0))
         if joins and current is not None:
             if pending is not None:
                 item = _with_label(item, pending)
@@ -124,22 +128,26 @@ def _with_label(item: _Parsed, label: str) -> _Parsed:
     first = item.phases[0]
     if first.label is not None and first.header:
         return item
-    return replace(item, phases=(replace(first, label=label, header=True), *item.phases[1:]))
+    return replace(item, phases=(replace(first, label=label, header=True, block_label=True), *item.phases[1:]))
 
 
-def _labels(phases: list[DraftPhase], cues: dict[str, Any]) -> list[str]:
-    """Explicit labels, header labels carried forward, else a role from the timing: doses minutes apart, or a
-    phase bounded in minutes or hours, make a session; a lone phase gets the default label; in a sequence the
-    first and the more-than-weekly phases are induction, an open-ended last phase is maintenance and the rest
-    taper."""
+def _labels(phases: list[DraftPhase], sentences: list[int], cues: dict[str, Any]) -> list[str]:
+    """Explicit labels; a header label carried forward (a label block's over the rows under it, a row's
+    own "Maintenance phase: ..." over the rest of its sentence); else a role from the timing: doses minutes
+    apart, or a phase bounded in minutes or hours, make a session; a lone phase gets the default label; in a
+    sequence the first and the more-than-weekly phases are induction, an open-ended last phase is
+    maintenance and the rest taper."""
     labels: list[str | None] = []
-    carried: str | None = None
-    for phase in phases:
+    carried: tuple[str, int | None] | None = None  # label, and the sentence it holds for (None: every one)
+    for phase, sentence in zip(phases, sentences, strict=True):
         if phase.label is not None:
             labels.append(phase.label)
-            carried = phase.label if phase.header else carried
+            if phase.header:
+                carried = (phase.label, None if phase.block_label else sentence)
+        elif carried is not None and carried[1] in (None, sentence):
+            labels.append(carried[0])
         else:
-            labels.append(carried)
+            labels.append(None)
     result = []
     for index, (phase, label) in enumerate(zip(phases, labels, strict=True)):
         timing = phase.timing
@@ -184,7 +192,7 @@ def _schedule(document: SegmentedDocument, members: list[tuple[_Parsed, DraftPha
     text = document.text
     sentences = (items[0].sentence.start, items[-1].sentence.end)
     phase_drug = next((p.drug for p in phases if p.drug), None)
-    drug = schedule_drug(document, mentions, phase_drug, sentences, phases[0].start, cues)
+    drug = schedule_drug(document, mentions, phase_drug, sentences, phases[0].start, label_blocks, cues)
     spans = [(p.start, p.end) for p in phases]
     last_block = items[-1].sentence.block_index
     others = [span for span in claimed if span[1] <= sentences[0] or span[0] >= sentences[1]]
@@ -195,7 +203,8 @@ def _schedule(document: SegmentedDocument, members: list[tuple[_Parsed, DraftPha
         end -= 1
     records = tuple(
         Phase(start=p.start, end=p.end, quote=text[p.start:p.end], label=label, **_fields(p))
-        for p, label in zip(phases, _labels(phases, cues), strict=True))
+        for p, label in zip(phases, _labels(phases, [item.sentence.index for item, _ in members], cues),
+                            strict=True))
     return Schedule(source_id=document.source_id, start=start, end=end, quote=text[start:end], drug=drug,
                     route=route, phases=records)
 

@@ -107,6 +107,9 @@ class Grammar:
     open_ends: re.Pattern[str]
     administration: re.Pattern[str]
     verbs: re.Pattern[str]
+    administration_end: re.Pattern[str]
+    course_word: re.Pattern[str]
+    rate_limit_end: re.Pattern[str]
     cues: dict[str, Any]
 
 
@@ -201,6 +204,9 @@ def _compile(cue_json: str, drug_words: tuple[str, ...], route_words: tuple[str,
         open_ends=_words(cues["open_ends"]),
         administration=re.compile(rf"{_LEFT}(?:{admin}|{verbs}){_RIGHT}", flags),
         verbs=re.compile(rf"{_LEFT}(?:{verbs}){_RIGHT}", flags),
+        course_word=re.compile(rf"(?<!\bof\s){_LEFT}(?:{course}){_RIGHT}", flags),
+        administration_end=re.compile(rf"{_LEFT}(?:{admin})\s+$", flags),
+        rate_limit_end=re.compile(rf"{_LEFT}(?:{_alt(cues['rate_limits'])})\s+$", flags),
         cues=cues)
 
 
@@ -272,6 +278,8 @@ class _Reader:
         return re.findall(r"[\w'-]+", self.masked[:position].lower())[-count:]
 
     def rate(self, match: re.Match[str]) -> Element | None:
+        if self.g.rate_limit_end.search(self.masked, 0, match.start()):
+            return None  # "not more than once a week" is a limit, not a schedule
         groups = match.groupdict()
         f = self.number(match, "f") if groups.get("f") else None
         f2 = self.number(match, "f2") if groups.get("f2") else None
@@ -327,7 +335,8 @@ class _Reader:
     def bounds(self, match: re.Match[str]) -> Element | None:
         prep = re.sub(r"\s+", " ", match.group("prep").lower())
         position = match.group("pos")
-        if prep in self.g.cues["bounds_ordinal_only"] and not position:
+        if prep in self.g.cues["bounds_ordinal_only"] and not position \
+                and not self.g.administration_end.search(self.masked, 0, match.start()):
             return None
         unit = self.unit(match.group("u"))
         qualifier = re.sub(r"\s+", " ", (match.group("q") or "").lower())
