@@ -14,9 +14,11 @@ from pipeline.schemas import RESOURCES, SchemaSet, table_schema
 Row = dict[str, Any]
 
 
-def make_id(source_id: str, code: str, start: int, end: int) -> str:
-    """A stable row id from the source and the span (zero-padded so ids sort in text order)."""
-    return f"{source_id}:{code}:{start:06d}-{end:06d}"
+def make_id(source_id: str, code: str, start: int, end: int, term: str | None = None) -> str:
+    """A stable row id from the source and the span (zero-padded so ids sort in text order);
+    rows that name a term add it, since one span ("these symptoms") may stand for several."""
+    span_id = f"{source_id}:{code}:{start:06d}-{end:06d}"
+    return f"{span_id}:{term}" if term else span_id
 
 
 def _span(source_id: str, record: Any) -> dict[str, Any]:
@@ -66,13 +68,13 @@ def build_rows(documents: tuple[Document, ...], extractions: dict[str, Extractio
                     "as_needed": phase.as_needed, "origin": schedule.origin})
         for effect in extraction.side_effects:
             tables["side_effects"].append({
-                "side_effect_id": make_id(sid, "se", effect.start, effect.end),
+                "side_effect_id": make_id(sid, "se", effect.start, effect.end, effect.term),
                 "source_id": sid, **_span(sid, effect), "term": effect.term,
                 "context": effect.context, "certainty": effect.certainty,
                 "frequency": effect.frequency, "origin": effect.origin})
         for item in extraction.contraindications:
             tables["contraindications"].append({
-                "contraindication_id": make_id(sid, "ci", item.start, item.end),
+                "contraindication_id": make_id(sid, "ci", item.start, item.end, item.condition),
                 "source_id": sid, **_span(sid, item), "condition": item.condition,
                 "kind": item.kind, "origin": item.origin})
     for term in vocabulary.terms.values():

@@ -490,9 +490,7 @@ def extract_side_effects(
         # what a following anaphor refers to: the previous sentence's rows, or the whole list's
         in_list = sentence.index in frames and sentence.index - 1 in frames
         antecedents = [*antecedents, *found] if in_list else found
-    unique: dict[tuple[int, int], SideEffect] = {}
-    for row in sorted(rows, key=lambda r: (r.start, r.end)):
-        # Row ids are derived from the span, so a span carries one row: an anaphor naming
-        # several terms keeps the first.
-        unique.setdefault((row.start, row.end), row)
+    unique: dict[tuple[int, int, str], SideEffect] = {}
+    for row in sorted(rows, key=lambda r: (r.start, r.end, r.term)):
+        unique.setdefault((row.start, row.end, row.term), row)
     return tuple(unique.values())
