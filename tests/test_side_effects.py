@@ -22,7 +22,7 @@ def side_effects(text: str) -> list[Row]:
         assert text[row.start:row.end] == row.quote
         assert row.quote == row.quote.strip()
         assert row.term in vocabulary().terms and vocabulary().terms[row.term].kind == "side-effect"
-    assert len({(r.start, r.end) for r in rows}) == len(rows), "one row per span (ids come from spans)"
+    assert len({(r.start, r.end, r.term) for r in rows}) == len(rows), "one row per span and term (the id)"
     return [(r.quote, r.term, r.context, r.certainty, r.frequency) for r in rows]
 
 
@@ -94,6 +94,8 @@ def test_matcher_respects_word_and_hyphen_boundaries() -> None:
                  [("emergence reactions", "emergence-reaction", "anesthetic", "asserted", "common"),
                   ("respiratory depression", "respiratory-depression", "anesthetic", "asserted", "common"),
                   ("These symptoms are very rarely reported", "emergence-reaction", "therapeutic", "asserted",
+                   "rare"),
+                  ("These symptoms are very rarely reported", "respiratory-depression", "therapeutic", "asserted",
                    "rare")], id="anaphor-with-new-band-and-setting"),
     pytest.param("Ketamine therapy makes an effective treatment option for conditions such as:\n\n"
                  "• Double vision or blurry vision\n• Disturbance in the perception of time\n\n"
