@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.io import list_files, read_bytes, read_yaml
+from pipeline.load import Layout, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
+from pipeline.records import Document, Source
 from pipeline.schemas import SchemaSet
+from pipeline.segment import segment
 from pipeline.validate import read_tables
 
 Row = dict[str, Any]
@@ -150,8 +153,41 @@ def score_table(table: str, gold: list[GoldRow], predicted: list[Row]) -> dict[s
     }
 
 
-def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet) -> dict[str, Any]:
-    """Package folder + gold folder -> scores per table over the sources that have gold."""
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_segmentation(project_root: Path, schemas: SchemaSet) -> dict[str, Any]:
+    """A project's data/segmentation.yaml, validated: the cues that mark boilerplate."""
+    layout = Layout(project_root=project_root, input_dir=project_root / "data")
+    cues, _ = load_validated_yaml(layout.config_dir / "segmentation.yaml", "segmentation", schemas, layout)
+    return cues
+
+
+def boilerplate_claims(claims: list[Row], sources: list[Row], texts: dict[str, str],
+                       segmentation: dict[str, Any]) -> dict[str, Any]:
+    """Claims whose span overlaps a boilerplate block (any mark) or a call-to-action sentence -> count,
+    share of all claims and the offending rows. Needs no gold: every source of the package counts."""
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for row in sources:
+        source = Source(**{k: row.get(k) for k in Source.__dataclass_fields__})
+        document = segment(Document(source=source, text=texts[row["source_id"]]), segmentation)
+        spans[row["source_id"]] = (
+            [(b.start, b.end, ",".join(b.marks)) for b in document.blocks if b.marks]
+            + [(t.start, t.end, ",".join(t.marks)) for t in document.sentences if t.marks])
+    flagged = []
+    for claim in claims:
+        for start, end, marks in spans.get(claim["source_id"], []):
+            if start < claim["end"] and claim["start"] < end:
+                flagged.append({"claim_id": claim["claim_id"], "marks": marks, "quote": claim["quote"]})
+                break
+    return {"count": len(flagged), "claims": len(claims),
+            "share": round(len(flagged) / len(claims), 3) if claims else 0.0, "flagged": flagged}
+
+
+def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet,
+                     segmentation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Package folder + gold folder -> scores per table over the sources that have gold, plus the share of
+    all claims that come from boilerplate (segmentation cues: the given ones, else this project's)."""
     tables, problems = read_tables(package_dir, schemas)
     if problems:
         raise PipelineError(problems)
@@ -166,6 +202,9 @@ def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet) -> d
     for table in TABLES:
         predicted = [r for r in tables[table] if r["source_id"] in annotated]
         scores["tables"][table] = score_table(table, [g for g in gold if g.table == table], predicted)
+    if segmentation is None:
+        segmentation = load_segmentation(_PROJECT_ROOT, schemas)
+    scores["boilerplate_claims"] = boilerplate_claims(tables["claims"], tables["sources"], texts, segmentation)
     return scores
 
 
@@ -178,7 +217,8 @@ def render_scores(scores: dict[str, Any], details: bool = False) -> str:
         lines.append(f"{table:<18} {s['gold']:>5} {s['predicted']:>5} {s['matched']:>5} "
                      f"{s['precision']:>6.3f} {s['recall']:>6.3f} {s['f1']:>6.3f}  {agreement}")
     if "boilerplate_claims" in scores:
-        lines.append(f"claims from boilerplate: {scores['boilerplate_claims']}")
+        b = scores["boilerplate_claims"]
+        lines.append(f"claims from boilerplate: {b['count']} of {b['claims']} (share {b['share']:.3f})")
     if details:
         for table, s in scores["tables"].items():
             for m in s["missed"]:
@@ -187,4 +227,6 @@ def render_scores(scores: dict[str, Any], details: bool = False) -> str:
                 lines.append(f"spurious {table}: {p['source_id']} {p['start']}-{p['end']} {p['quote'][:70]!r}")
             for d in s["disagreements"]:
                 lines.append(f"differs  {table}: {d['where']} {d['field']}: gold={d['gold']!r} got={d['predicted']!r}")
+        for f in scores.get("boilerplate_claims", {}).get("flagged", []):
+            lines.append(f"boilerplate claims: {f['claim_id']} ({f['marks']}) {f['quote'][:70]!r}")
     return "\n".join(lines)

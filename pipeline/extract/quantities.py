@@ -1,0 +1,286 @@
+"""A claim's span of text + quantity cues + number cues -> its quantities (value, qualifier, unit, measure)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from pipeline.extract.numbers import NumberSpan, find_numbers
+from pipeline.extract.phrases import phrase_spans
+from pipeline.records import Quantity
+
+_TIME_UNITS = ("min", "h", "d", "wk", "mo", "a")
+_WINDOW = 60  # characters looked at on either side of a number
+
+
+def _phrases(words: list[str]) -> str:
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+def _word_alternation(words: list[str]) -> str:
+    """Alternation where word-like phrases need word boundaries and symbols ("%", "$", "+") do not."""
+    parts = []
+    for word in sorted(words, key=len, reverse=True):
+        body = re.escape(word).replace(r"\ ", r"\s+")
+        parts.append(rf"{body}(?![\w])" if word[-1].isalnum() else body)
+    return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    qualifier_before: re.Pattern[str]
+    qualifier_names: dict[str, str]
+    qualifier_after: re.Pattern[str]
+    after_names: dict[str, str]
+    unit: re.Pattern[str]
+    unit_names: dict[str, str]
+    currency: re.Pattern[str]
+    count_noun: re.Pattern[str]
+    frequency: re.Pattern[str]
+    interval_before: re.Pattern[str]
+    interval_next: re.Pattern[str]
+    interval_after: re.Pattern[str]
+    implicit: re.Pattern[str]
+    implicit_plus: re.Pattern[str]
+    ago: re.Pattern[str]
+
+
+@lru_cache(maxsize=8)
+def _patterns(frozen: str) -> _Patterns:
+    cues = json.loads(frozen)
+    before = {p.lower(): name for name, phrases in cues["qualifiers_before"].items() for p in phrases}
+    after = {p.lower(): name for name, phrases in cues["qualifiers_after"].items() for p in phrases}
+    units = {p.lower(): name for name, phrases in cues["units"].items() for p in phrases}
+    implicit_units = list(cues["implicit_one_units"])
+    return _Patterns(
+        qualifier_before=re.compile(rf"(?:^|(?<=[\s(]))(?P<q>{_phrases(list(before))}),?\s+$", re.IGNORECASE),
+        qualifier_names=before,
+        qualifier_after=re.compile(rf"\s?(?P<q>{_word_alternation(list(after))})", re.IGNORECASE),
+        after_names=after,
+        unit=re.compile(rf"(?:\s?-?\s?|-)(?P<u>{_word_alternation(list(units))})", re.IGNORECASE),
+        unit_names=units,
+        currency=re.compile(rf"(?:{_phrases(cues['currency_before'])})\s?$", re.IGNORECASE),
+        count_noun=re.compile(
+            rf"(?:\s+[A-Za-z][\w’'-]*){{0,{int(cues['count_noun_gap'])}}}?\s+(?:{_phrases(cues['count_nouns'])})(?![\w])",
+            re.IGNORECASE),
+        frequency=re.compile(
+            rf"(?:\s+(?:{_phrases(cues['times_words'])}))?\s?(?P<p>{_word_alternation(cues['frequency_periods'])})",
+            re.IGNORECASE),
+        interval_before=re.compile(rf"(?:^|(?<=\s))(?:{_phrases(cues['interval_before'])})\s+$", re.IGNORECASE),
+        interval_next=re.compile(rf"\s+(?:{_phrases(cues['interval_before'])})(?![\w])", re.IGNORECASE),
+        interval_after=re.compile(rf"\s+(?:{_phrases(cues['interval_after'])})(?![\w])", re.IGNORECASE),
+        implicit=re.compile(
+            rf"(?<![\w])(?P<q>{_phrases(cues['implicit_one_triggers'])})\s+(?:(?:a|an)\s+)?"
+            rf"(?P<u>{_phrases(implicit_units)})(?![\w+-])", re.IGNORECASE),
+        implicit_plus=re.compile(rf"(?<![\w-])(?P<u>{_phrases(implicit_units)})\+", re.IGNORECASE),
+        ago=re.compile(rf"\s+(?:{_phrases(cues['ago_cues'])})(?![\w])", re.IGNORECASE),
+    )
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A number grown into a quantity span, before its measure is known."""
+
+    start: int
+    end: int
+    number_start: int
+    low: float
+    high: float
+    qualifier: str
+    qualifier_phrase: str
+    unit: str | None
+    frequency: bool
+    interval: bool
+    kind: str
+
+
+def _glued(text: str, number: NumberSpan) -> bool:
+    """Numbers that are part of a name or code: "COVID-19", "5-HT2A", "24/7"."""
+    before = text[max(0, number.start - 2): number.start]
+    after = text[number.end: number.end + 2]
+    if before[-1:].isalpha() or (len(before) == 2 and before[1] in "-/" and before[0].isalnum()):
+        return True
+    return len(after) == 2 and after[0] in "-/" and (after[1].isdigit() or after[1].isupper())
+
+
+def _is_year(number: NumberSpan, cues: dict[str, Any]) -> bool:
+    low, high = cues["year_range"]
+    return number.kind == "decade" or (number.kind == "digits" and number.low.is_integer()
+                                       and low <= number.low <= high and number.end - number.start == 4)
+
+
+def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any], p: _Patterns) -> _Draft | None:
+    """Extend a number over its currency sign, unit, counted noun, frequency and qualifier words."""
+    if number.kind == "ordinal" or _glued(text, number):
+        return None
+    start, end = number.start, number.end
+    low, high = number.low, number.high
+    unit: str | None = None
+    frequency = number.kind == "times"
+    interval = False
+    if number.kind == "fraction":
+        unit = "percent"
+    elif number.kind == "decade":
+        unit = None
+    currency = p.currency.search(text, max(lo, start - 5), start)
+    if currency:
+        start, unit = currency.start(), "usd"
+    unit_match = p.unit.match(text, end, hi) if unit is None and number.kind != "decade" else None
+    if unit_match:
+        word = unit_match.group("u").lower()
+        unit = p.unit_names[re.sub(r"\s+", " ", word)]
+        scale = float(cues["unit_scale"].get(word, 1))
+        low, high, end = low * scale, high * scale, unit_match.end()
+    frequency_match = p.frequency.match(text, end, hi) if unit is None else None
+    if frequency_match and (frequency or re.match(r"\s+(?:" + _phrases(cues["times_words"]) + ")",
+                                                  text[end:frequency_match.end()], re.IGNORECASE)):
+        frequency, unit, end = True, "count", frequency_match.end()
+    elif frequency:
+        return None  # "once they take hold": a conjunction, or a multiplier ("twice as fast"), not a frequency
+    after = p.qualifier_after.match(text, end, hi)
+    qualifier, phrase = "exact", ""
+    if after:
+        qualifier, end = p.after_names[re.sub(r"\s+", " ", after.group("q").lower())], after.end()
+    bare = unit is None and number.kind in ("digits", "words", "range")
+    noun = p.count_noun.match(text, end, hi) if bare else None
+    if noun:
+        unit, end = "count", noun.end()
+    elif bare and not _is_year(number, cues):
+        unit = "count"
+    interval_after = p.interval_after.match(text, end, hi)
+    if interval_after and unit in _TIME_UNITS:
+        interval, end = True, interval_after.end()
+    if frequency and p.interval_next.match(text, end, hi):
+        return None  # the "once" of "once every two weeks" only introduces the interval
+    interval_before = p.interval_before.search(text, max(lo, start - 12), start)
+    if interval_before:
+        interval, start = True, interval_before.start()
+    else:
+        before = p.qualifier_before.search(text, max(lo, start - 25), start)
+        if before:
+            phrase = re.sub(r"\s+", " ", before.group("q").lower())
+            qualifier, start = p.qualifier_names[phrase], before.start()
+            if phrase in cues["span_words"] and unit in _TIME_UNITS and (
+                    number.kind == "range" or _ends_with(text[max(lo, start - 20):start], cues["span_verbs"])):
+                qualifier, phrase = "exact", "across"  # "given over 40 minutes", "over two to three weeks"
+    if bare and not noun and qualifier == "exact" and text[number.start:number.end].lower() in cues["skip_lone_words"]:
+        return None
+    return _Draft(start, end, number.start, low, high, qualifier, phrase, unit, frequency, interval, number.kind)
+
+
+def _implicit(text: str, lo: int, hi: int, cues: dict[str, Any], p: _Patterns) -> list[_Draft]:
+    """"over a month", "the last decade", "month+": a unit word that stands for one of it."""
+    drafts = []
+    units = cues["implicit_one_units"]
+    for match in p.implicit.finditer(text, lo, hi):
+        value, unit = units[match.group("u").lower()]
+        phrase = re.sub(r"\s+", " ", match.group("q").lower())
+        qualifier = p.qualifier_names.get(phrase, "exact")
+        drafts.append(_Draft(match.start(), match.end(), match.start("u"), float(value), float(value), qualifier,
+                             phrase, unit, False, False, "implicit"))
+    for match in p.implicit_plus.finditer(text, lo, hi):
+        value, unit = units[match.group("u").lower()]
+        drafts.append(_Draft(match.start(), match.end(), match.start(), float(value), float(value), "at-least",
+                             "", unit, False, False, "implicit"))
+    return drafts
+
+
+def _has(text: str, phrases: list[str], start: int, end: int) -> bool:
+    return bool(phrase_spans(text, phrases, start, end))
+
+
+def _ends_with(text: str, phrases: list[str]) -> bool:
+    lowered = re.sub(r"\s+", " ", text.lower()).rstrip(" ,")
+    return any(lowered == p or lowered.endswith(" " + p) for p in phrases)
+
+
+def _starts_with(text: str, phrases: list[str]) -> bool:
+    lowered = re.sub(r"\s+", " ", text.lower()).lstrip(" ,")
+    return any(re.match(rf"{re.escape(p)}(?![\w])", lowered) for p in phrases)
+
+
+def _measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p: _Patterns, negated: bool) -> str:
+    """What the number measures, from its unit and the words around it."""
+    unit = draft.unit
+    if unit is None:
+        return "year"
+    if unit == "usd":
+        return "cost"
+    if unit in ("mg", "mg/kg"):
+        return "dose"
+    if unit == "percent":
+        if _has(text, cues["percent_cost_cues"], lo, hi):
+            return "cost"
+        if _has(text, cues["remission_cues"], lo, hi):
+            return "remission-rate"
+        if not negated and _has(text, cues["response_cues"], lo, hi):
+            return "response-rate"
+        return "proportion"
+    if unit in _TIME_UNITS:
+        return _time_measure(text, lo, hi, draft, cues, p)
+    if draft.frequency:
+        return "other"
+    return "count"
+
+
+def _time_measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p: _Patterns) -> str:
+    before = text[max(lo, draft.start - 30): draft.start]
+    if draft.interval or p.ago.match(text, draft.end, hi):
+        return "other"
+    if draft.qualifier_phrase in cues["onset_qualifier_words"]:
+        return "onset"
+    if draft.qualifier_phrase in cues["time_reference_before"] or _ends_with(before, cues["time_reference_before"]):
+        return "other"
+    if _starts_with(text[draft.end:hi], cues["onset_after"]):
+        return "onset"
+    if draft.qualifier_phrase == "across" or _ends_with(before, cues["duration_before"]):
+        return "duration"
+    if draft.unit == "a":
+        return "other"
+    if _ends_with(before, cues["onset_before"]) or _has(text, cues["onset_cues"], lo, hi):
+        return "onset"
+    if _has(text, cues["duration_cues"], lo, hi):
+        return "duration"
+    return "other"
+
+
+def _between_ranges(text: str, numbers: list[NumberSpan], cues: dict[str, Any]) -> list[NumberSpan]:
+    """Join "between 400 and 800" (also "$400 and $800") into one range, which the number finder leaves apart."""
+    joined: list[NumberSpan] = []
+    glue = re.compile(rf"\s+(?:{_phrases(cues['between_joiners'])})\s+\$?", re.IGNORECASE)
+    opener = re.compile(rf"(?:{_phrases(cues['between_openers'])})\s+\$?$", re.IGNORECASE)
+    for number in numbers:
+        previous = joined[-1] if joined else None
+        if (previous is not None and previous.kind in ("digits", "words") and number.kind in ("digits", "words")
+                and glue.fullmatch(text, previous.end, number.start)
+                and opener.search(text, max(0, previous.start - 12), previous.start)
+                and number.low >= previous.low):
+            joined[-1] = NumberSpan(previous.start, number.end, previous.low, number.high, "range")
+            continue
+        joined.append(number)
+    return joined
+
+
+def find_quantities(text: str, start: int, end: int, cues: dict[str, Any], number_cues: dict[str, Any],
+                    negated: bool = False) -> tuple[Quantity, ...]:
+    """Every quantity stated in text[start:end]; negated says whether the stretch holds a negation
+    (a percentage of a denied outcome, "30% do not respond", is a proportion, not a response rate)."""
+    p = _patterns(json.dumps(cues, sort_keys=True))
+    numbers = _between_ranges(text, find_numbers(text, number_cues, start, end), cues)
+    drafts = [d for n in numbers if (d := _grow(text, start, end, n, cues, p))]
+    taken = [(d.start, d.end) for d in drafts]
+    drafts += [d for d in _implicit(text, start, end, cues, p)
+               if not any(d.start < e and s < d.end for s, e in taken)]
+    quantities = []
+    for draft in sorted(drafts, key=lambda d: d.start):
+        if quantities and draft.start < quantities[-1].end:
+            continue
+        quantities.append(Quantity(
+            start=draft.start, end=draft.end, quote=text[draft.start:draft.end], value_low=draft.low,
+            value_high=draft.high, qualifier=draft.qualifier, unit=draft.unit,
+            measure=_measure(text, start, end, draft, cues, p, negated)))
+    return tuple(quantities)

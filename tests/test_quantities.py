@@ -1,0 +1,122 @@
+"""Quantities: every number of a claim with its qualifier, unit and measure; numbers that are no quantities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import PROJECT_ROOT
+
+from pipeline.extract.quantities import find_quantities
+from pipeline.io import read_yaml
+
+
+@pytest.fixture(scope="module")
+def cues() -> tuple[dict[str, Any], dict[str, Any]]:
+    claims, _ = read_yaml(PROJECT_ROOT / "data" / "cues" / "claims.yaml")
+    numbers, _ = read_yaml(PROJECT_ROOT / "data" / "cues" / "numbers.yaml")
+    return claims["quantities"], numbers
+
+
+def quantities(text: str, cues: tuple[dict[str, Any], dict[str, Any]], negated: bool = False) -> list[tuple]:
+    found = find_quantities(text, 0, len(text), cues[0], cues[1], negated)
+    for q in found:
+        assert text[q.start:q.end] == q.quote
+    return [(q.quote, q.value_low, q.value_high, q.qualifier, q.unit, q.measure) for q in found]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # percentages and percent ranges
+    ("Ketamine has an incredible 70-85% response rate.", ("70-85%", 70, 85, "exact", "percent", "response-rate")),
+    ("Some studies report relief in 70% to 80% of patients.",
+     ("70% to 80%", 70, 80, "exact", "percent", "response-rate")),
+    ("It lowers symptoms in about 60 to 75 percent of patients.",
+     ("about 60 to 75 percent", 60, 75, "approx", "percent", "response-rate")),
+    ("Around 70-80% response rate in resistant populations",
+     ("Around 70-80%", 70, 80, "approx", "percent", "response-rate")),
+    ("Esketamine led to remission in 27 percent of participants.",
+     ("27 percent", 27, 27, "exact", "percent", "remission-rate")),
+    ("SSRIs were of limited help to more than one-third of people.",
+     ("more than one-third", 33.33, 33.33, "more-than", "percent", "proportion")),
+    ("They account for less than 20 percent of the neurotransmitters.",
+     ("less than 20 percent", 20, 20, "less-than", "percent", "proportion")),
+    ("Nearly one in three clinics offers payment plans.",
+     ("Nearly one in three", 33.33, 33.33, "approx", "percent", "proportion")),
+    ("Patients may pay 20% coinsurance.", ("20%", 20, 20, "exact", "percent", "cost")),
+    # times and durations
+    ("Symptoms improve within 24 hours.", ("within 24 hours", 24, 24, "up-to", "h", "onset")),
+    ("It can reduce depression in as little as 24 hours.",
+     ("in as little as 24 hours", 24, 24, "up-to", "h", "onset")),
+    ("SSRIs can take 4-6 weeks to take full effect.", ("4-6 weeks", 4, 6, "exact", "wk", "onset")),
+    ("Symptoms eased within 30 to 40 minutes.", ("within 30 to 40 minutes", 30, 40, "up-to", "min", "onset")),
+    ("Effects typically peak within 2-3 days then taper off.", ("within 2-3 days", 2, 3, "up-to", "d", "onset")),
+    ("Patients are treated for five to nine weeks.", ("five to nine weeks", 5, 9, "exact", "wk", "duration")),
+    ("Relief can last two hours.", ("two hours", 2, 2, "exact", "h", "duration")),
+    ("The dose is given over 40 minutes.", ("over 40 minutes", 40, 40, "exact", "min", "duration")),
+    ("Infusions are spread over two to three weeks.", ("over two to three weeks", 2, 3, "exact", "wk", "duration")),
+    ("Patients wait over a month before experiencing relief.",
+     ("over a month", 1, 1, "more-than", "mo", "onset")),
+    ("Compare this to a month+ long trial of antidepressants.", ("month+", 1, 1, "at-least", "mo", "other")),
+    ("Research in the last decade has grown.", ("the last decade", 10, 10, "exact", "a", "other")),
+    ("About six months ago, she learned of ketamine.", ("About six months", 6, 6, "approx", "mo", "other")),
+    # counts
+    ("They have tried at least two antidepressants.",
+     ("at least two antidepressants", 2, 2, "at-least", "count", "count")),
+    ("A trial of more than 300 patients was run.",
+     ("more than 300 patients", 300, 300, "more-than", "count", "count")),
+    ("Those who tried two or more antidepressants qualify.",
+     ("two or more antidepressants", 2, 2, "at-least", "count", "count")),
+    ("Protocols call for 4-6 initial ketamine infusions.",
+     ("4-6 initial ketamine infusions", 4, 6, "exact", "count", "count")),
+    # frequencies and intervals
+    ("Patients are treated twice a week.", ("twice a week", 2, 2, "exact", "count", "other")),
+    ("Initially, twice-weekly treatments are given.", ("twice-weekly", 2, 2, "exact", "count", "other")),
+    ("Each dose is spaced five minutes apart.", ("five minutes apart", 5, 5, "exact", "min", "other")),
+    # doses and money
+    ("The usual dose is 0.5 mg/kg.", ("0.5 mg/kg", 0.5, 0.5, "exact", "mg/kg", "dose")),
+    ("Each infusion costs $350 per session.", ("$350", 350, 350, "exact", "usd", "cost")),
+    ("Expect $2,000-$3,000 for the series.", ("$2,000-$3,000", 2000, 3000, "exact", "usd", "cost")),
+    ("Infusions cost between $400 and $800 each.", ("$400 and $800", 400, 800, "exact", "usd", "cost")),
+    ("Tablets cost about $100 per month.", ("about $100", 100, 100, "approx", "usd", "cost")),
+    # years
+    ("The association issued a statement in 2017.", ("2017", 2017, 2017, "exact", None, "year")),
+    ("Research began in the 1990s.", ("1990s", 1990, 1999, "exact", None, "year")),
+])
+def test_each_quantity_pattern(cues, text: str, expected: tuple) -> None:
+    assert quantities(text, cues) == [expected]
+
+
+def test_a_denied_outcome_is_a_proportion_not_a_response_rate(cues) -> None:
+    text = "Up to 30% of people do not respond to SSRIs."
+    assert quantities(text, cues, negated=True) == [("Up to 30%", 30, 30, "up-to", "percent", "proportion")]
+
+
+def test_several_quantities_in_one_schedule_sentence(cues) -> None:
+    text = ("Patients receive three infusions the first week, two in the second week, once weekly for the "
+            "next three weeks, and then, on average, once per month.")
+    assert quantities(text, cues) == [
+        ("three infusions", 3, 3, "exact", "count", "count"),
+        ("two", 2, 2, "exact", "count", "count"),
+        ("once weekly", 1, 1, "exact", "count", "other"),
+        ("three weeks", 3, 3, "exact", "wk", "duration"),
+        ("on average, once per month", 1, 1, "approx", "count", "other"),
+    ]
+
+
+def test_the_once_of_an_interval_is_no_quantity_of_its_own(cues) -> None:
+    text = "They are treated once a week and then once every two weeks."
+    assert [q[0] for q in quantities(text, cues)] == ["once a week", "every two weeks"]
+
+
+@pytest.mark.parametrize("text", [
+    "Ketamine is not a first-line or second-line treatment.",
+    "Ketamine is a Schedule III controlled substance.",
+    "Ketamine is an N-methyl-D-aspartate receptor antagonist.",
+    "Ketamine is one of the safest anesthetics.",
+    "Effects last longer once they take hold.",
+    "Unlike COVID-19 vaccines, 5-HT2A agonists act elsewhere.",
+    "Effects usually resolve within a few hours, the third week at the latest.",
+    "Dozens of antidepressants and decades of research.",
+])
+def test_numbers_that_are_not_quantities(cues, text: str) -> None:
+    assert quantities(text, cues) == []
