@@ -120,3 +120,10 @@ def test_the_once_of_an_interval_is_no_quantity_of_its_own(cues) -> None:
 ])
 def test_numbers_that_are_not_quantities(cues, text: str) -> None:
     assert quantities(text, cues) == []
+
+
+def test_digit_ratios_are_percentages_and_positions_are_not_amounts(cues) -> None:
+    assert quantities("Very common side effects may affect more than 1 in 10 people.", cues) == [
+        ("more than 1 in 10", 10, 10, "more-than", "percent", "proportion")]
+    assert quantities("Weeks 1 to 4: administer twice per week. Day 1 starting dose: 56 mg.", cues) == [
+        ("twice per week", 2, 2, "exact", "count", "other"), ("56 mg", 56, 56, "exact", "mg", "dose")]

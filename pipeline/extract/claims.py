@@ -146,9 +146,11 @@ def _certainty(ctx: _Context, pieces: list[_Piece], quantities: tuple[Quantity, 
 def _subject_matches(ctx: _Context, start: int, end: int) -> list[tuple[int, int, int, str]]:
     """(start, end, rank, subject) of every subject cue, the longest match winning where two overlap."""
     found = []
+    terms = phrase_spans(ctx.text, ctx.safety_terms, start, end)  # "respiratory depression" names no subject
     for entry in ctx.cues["subjects"]:
         for s, e in phrase_spans(ctx.text, entry["cues"], start, end):
-            found.append((s, e, entry["rank"], entry["id"]))
+            if not any(ts <= s and e <= te for ts, te in terms):
+                found.append((s, e, entry["rank"], entry["id"]))
     found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
     kept: list[tuple[int, int, int, str]] = []
     for match in found:
@@ -346,10 +348,11 @@ def read_sentences(document: SegmentedDocument, cues: dict[str, Any], vocabulary
     last_of_block: SentenceReading | None = None
     previous_block: Block | None = None
     for block in document.blocks:
-        if block.kind in _LIST_KINDS:
-            if previous_block is None or previous_block.kind not in _LIST_KINDS:
-                lead_in = last_of_block if last_of_block and last_of_block.ends_with_colon else None
-        else:
+        if block.kind not in _LIST_KINDS:
+            lead_in = None
+        elif last_of_block is not None and last_of_block.ends_with_colon:
+            lead_in = last_of_block  # a new list under "... include:", whatever kind of block says it
+        elif previous_block is None or previous_block.kind not in _LIST_KINDS:
             lead_in = None
         previous_block, last_of_block = block, None
         if block.kind not in _CLAIM_KINDS or block.marks:

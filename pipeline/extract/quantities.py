@@ -42,6 +42,7 @@ class _Patterns:
     count_noun: re.Pattern[str]
     frequency: re.Pattern[str]
     interval_before: re.Pattern[str]
+    position: re.Pattern[str]
     interval_next: re.Pattern[str]
     interval_after: re.Pattern[str]
     implicit: re.Pattern[str]
@@ -71,6 +72,7 @@ def _patterns(frozen: str) -> _Patterns:
             rf"(?:\s+(?:{_phrases(cues['times_words'])}))?\s?(?P<p>{_word_alternation(cues['frequency_periods'])})",
             re.IGNORECASE),
         interval_before=re.compile(rf"(?:^|(?<=\s))(?:{_phrases(cues['interval_before'])})\s+$", re.IGNORECASE),
+        position=re.compile(rf"(?<![\w])(?:{_phrases(cues['position_nouns'])})\s+$", re.IGNORECASE),
         interval_next=re.compile(rf"\s+(?:{_phrases(cues['interval_before'])})(?![\w])", re.IGNORECASE),
         interval_after=re.compile(rf"\s+(?:{_phrases(cues['interval_after'])})(?![\w])", re.IGNORECASE),
         implicit=re.compile(
@@ -115,8 +117,9 @@ def _is_year(number: NumberSpan, cues: dict[str, Any]) -> bool:
 
 def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any], p: _Patterns) -> _Draft | None:
     """Extend a number over its currency sign, unit, counted noun, frequency and qualifier words."""
-    if number.kind == "ordinal" or _glued(text, number):
-        return None
+    if number.kind == "ordinal" or _glued(text, number) or p.position.search(text, max(lo, number.start - 12),
+                                                                             number.start):
+        return None  # an ordinal, a code, or a position ("week 9", "Day 1"), not an amount
     start, end = number.start, number.end
     low, high = number.low, number.high
     unit: str | None = None
@@ -248,20 +251,26 @@ def _time_measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, An
     return "other"
 
 
-def _between_ranges(text: str, numbers: list[NumberSpan], cues: dict[str, Any]) -> list[NumberSpan]:
-    """Join "between 400 and 800" (also "$400 and $800") into one range, which the number finder leaves apart."""
+def _joined(text: str, numbers: list[NumberSpan], cues: dict[str, Any]) -> list[NumberSpan]:
+    """Join what the number finder leaves apart: "between 400 and 800" into a range, "1 in 10" into a
+    fraction (a percentage)."""
     joined: list[NumberSpan] = []
     glue = re.compile(rf"\s+(?:{_phrases(cues['between_joiners'])})\s+\$?", re.IGNORECASE)
     opener = re.compile(rf"(?:{_phrases(cues['between_openers'])})\s+\$?$", re.IGNORECASE)
+    ratio = re.compile(rf"\s+(?:{_phrases(cues['ratio_joiners'])})\s+", re.IGNORECASE)
+    plain = ("digits", "words")
     for number in numbers:
         previous = joined[-1] if joined else None
-        if (previous is not None and previous.kind in ("digits", "words") and number.kind in ("digits", "words")
-                and glue.fullmatch(text, previous.end, number.start)
-                and opener.search(text, max(0, previous.start - 12), previous.start)
-                and number.low >= previous.low):
+        if previous is None or previous.kind not in plain or number.kind not in plain:
+            joined.append(number)
+        elif (glue.fullmatch(text, previous.end, number.start) and number.low >= previous.low
+              and opener.search(text, max(0, previous.start - 12), previous.start)):
             joined[-1] = NumberSpan(previous.start, number.end, previous.low, number.high, "range")
-            continue
-        joined.append(number)
+        elif ratio.fullmatch(text, previous.end, number.start) and 0 < previous.low < number.low:
+            share = round(100 * previous.low / number.low, 2)
+            joined[-1] = NumberSpan(previous.start, number.end, share, share, "fraction")
+        else:
+            joined.append(number)
     return joined
 
 
@@ -270,7 +279,7 @@ def find_quantities(text: str, start: int, end: int, cues: dict[str, Any], numbe
     """Every quantity stated in text[start:end]; negated says whether the stretch holds a negation
     (a percentage of a denied outcome, "30% do not respond", is a proportion, not a response rate)."""
     p = _patterns(json.dumps(cues, sort_keys=True))
-    numbers = _between_ranges(text, find_numbers(text, number_cues, start, end), cues)
+    numbers = _joined(text, find_numbers(text, number_cues, start, end), cues)
     drafts = [d for n in numbers if (d := _grow(text, start, end, n, cues, p))]
     taken = [(d.start, d.end) for d in drafts]
     drafts += [d for d in _implicit(text, start, end, cues, p)
