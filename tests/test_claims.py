@@ -87,6 +87,9 @@ def quantity_fields(claim: Claim) -> list[tuple]:
     ("Ketamine offers rapid relief, sometimes within hours.", "asserted"),
     ("While SSRIs may take weeks to work, ketamine acts within hours.", "asserted"),
     ("The drug can also be administered by an injection into a muscle.", "asserted"),
+    ("Unlike SSRIs, which may take weeks, ketamine works within hours.", "asserted"),
+    ("Adults who have tried two antidepressants may be candidates for ketamine.", "hedged"),
+    ("Clinics that prioritize access reach people who may not have a car.", "asserted"),
 ])
 def test_certainty(setup: Setup, sentence: str, certainty: str) -> None:
     assert claims_of(setup, sentence + "\n")[sentence].certainty == certainty

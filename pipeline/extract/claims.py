@@ -92,17 +92,23 @@ def _core(pieces: list[_Piece]) -> list[_Piece]:
     return core or pieces
 
 
-def _embedded_from(ctx: _Context, piece: _Piece) -> int:
-    """Where a restrictive relative, conditional or embedded clause starts inside a piece (piece end if none)."""
+def _embedded_starts(ctx: _Context, piece: _Piece) -> list[int]:
+    """Where restrictive relative, conditional or embedded clauses start inside a piece, then the piece end."""
     text, cues = ctx.text, ctx.cues
     heads = cues["complement_heads"]
+    starts = []
     for s, e in phrase_spans(text, cues["relative_markers"], piece.start, piece.end):
         if text[s:e].lower() == "that":
             before = _WORD.findall(text[piece.start:s])
             if not before or before[-1].lower() in heads:
                 continue
-        return s
-    return piece.end
+        starts.append(s)
+    return [*starts, piece.end]
+
+
+def _embedded_from(ctx: _Context, piece: _Piece) -> int:
+    """Where the first embedded clause of a piece starts (the piece end if none)."""
+    return _embedded_starts(ctx, piece)[0]
 
 
 def _certainty(ctx: _Context, pieces: list[_Piece], quantities: tuple[Quantity, ...]) -> str:
@@ -114,17 +120,23 @@ def _certainty(ctx: _Context, pieces: list[_Piece], quantities: tuple[Quantity, 
     exceptions = [*shared.get("negation_exceptions", []), *cues["negation_exceptions"]]
     core = _core(pieces)
     hedged = False
+    conceding = False
     for piece in pieces:
-        embedded = _embedded_from(ctx, piece)
+        starts = _embedded_starts(ctx, piece)
+        embedded = starts[0]
         # A relative clause that opens the piece qualifies its subject ("Adults who have tried two
-        # antidepressants may be candidates"): a later hedge belongs to the main clause.
+        # antidepressants may be candidates"): a hedge after it belongs to the main clause, up to the
+        # next embedded clause.
         subject_relative = len(_WORD.findall(text[piece.start:embedded])) <= cues["subject_relative_max_words"]
+        hedge_end = starts[1] if subject_relative and len(starts) > 1 else embedded
         kept = phrase_spans(text, cues["hedge_exceptions"], piece.start, piece.end)
-        hedge_spans = [(s, e) for s, e in cue_spans(text, hedges, piece.start,
-                                                    piece.end if subject_relative else embedded)
+        hedge_spans = [(s, e) for s, e in cue_spans(text, hedges, piece.start, hedge_end)
                        if not any(xs <= s and e <= xe for xs, xe in kept)]
         label = piece.side and text[piece.end:piece.end + 1] == ":"
-        concessive = piece.side and _starts_with(text, cues["concessive_subordinators"], piece.start, piece.end)
+        # a relative clause right after a concessive one belongs to it ("Unlike SSRIs, which may take weeks, ...")
+        conceding = piece.side and (_starts_with(text, cues["concessive_subordinators"], piece.start, piece.end)
+                                    or (conceding and embedded == piece.start))
+        concessive = conceding
         if not (label or concessive):
             hedged = hedged or bool(hedge_spans)
         if piece not in core:
