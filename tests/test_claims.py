@@ -11,6 +11,7 @@ from conftest import PROJECT_ROOT
 
 from pipeline.evaluate import boilerplate_claims, load_gold, score_table
 from pipeline.extract.claims import extract_claims, read_sentences
+from pipeline.extract.phrases import phrase_spans
 from pipeline.load import Layout, load_inputs, load_validated_yaml
 from pipeline.records import Claim, Document, SegmentedDocument, Source, Vocabulary
 from pipeline.schemas import load_schemas
@@ -338,3 +339,10 @@ def test_fixture_texts_are_plain_utf8() -> None:
     for path in sorted(Path(FIXTURES).glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         assert text.endswith("\n") and "\r" not in text
+
+
+def test_phrase_spans_match_whole_words_longest_first() -> None:
+    text = "Side  effects of ketamine-assisted therapy; ketamines, Ketamine's and side-effects."
+    # a hyphen separates words ("FDA-approved" holds "FDA"), a plural or possessive does not
+    assert [text[s:e] for s, e in phrase_spans(text, ["side effects", "side", "ketamine", "ketamine's"])] == [
+        "Side  effects", "ketamine", "Ketamine's", "side"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -118,7 +119,8 @@ def _certainty(ctx: _Context, pieces: list[_Piece], quantities: tuple[Quantity, 
     negations = [c for c in shared.get("negations", []) if c not in cues["ignore_negations"]]
     hedges = [c for c in [*shared.get("hedges", []), *cues["extra_hedges"]] if c not in cues["ignore_hedges"]]
     exceptions = [*shared.get("negation_exceptions", []), *cues["negation_exceptions"]]
-    core = _core(pieces)
+    core = {(p.start, p.end) for p in _core(pieces)}
+    rates = sorted(q.end for q in quantities if q.unit == "percent")
     hedged = False
     conceding = False
     for piece in pieces:
@@ -139,11 +141,13 @@ def _certainty(ctx: _Context, pieces: list[_Piece], quantities: tuple[Quantity, 
         concessive = conceding
         if not (label or concessive):
             hedged = hedged or bool(hedge_spans)
-        if piece not in core:
+        if (piece.start, piece.end) not in core:
             continue
         excepted = cue_spans(text, exceptions, piece.start, piece.end)
         quantified = [e for _, e in phrase_spans(text, cues["quantifier_subjects"], piece.start, piece.end)]
-        quantified += [q.end for q in quantities if q.unit == "percent"]
+        first_rate = bisect.bisect_left(rates, piece.start)
+        if first_rate < len(rates) and rates[first_rate] <= piece.end:
+            quantified.append(rates[first_rate])
         for s, e in cue_spans(text, negations, piece.start, embedded):
             if any(xs <= s and e <= xe for xs, xe in excepted):
                 continue
@@ -172,18 +176,18 @@ def _subject_matches(ctx: _Context, start: int, end: int) -> list[tuple[int, int
     return kept
 
 
-def _subject(ctx: _Context, sentence: Sentence, pieces: list[_Piece], previous: str | None) -> str:
+def _subject(ctx: _Context, matches: list[tuple[int, int, int, str]], pieces: list[_Piece],
+             previous: str | None) -> str:
     """A named specific form, else the cue that opens the core clause (its grammatical subject), else the
     claim before it for an anaphor ("It ..."), else the default subject if named, else the best-ranked cue
     outside embedded clauses. "We"/"our" (rank 3) name the publisher only as the opening of an unattributed
     sentence."""
     cues, text = ctx.cues, ctx.text
     default = cues["default_subject"]
-    matches = _subject_matches(ctx, sentence.start, sentence.end)
     for match in matches:
         if match[2] == 1 and match[3] in cues["specific_subjects"]:
             return match[3]
-    attributed = _has(text, cues["attribution_verbs"], sentence.start, sentence.end)
+    attributed = bool(pieces) and _has(text, cues["attribution_verbs"], pieces[0].start, pieces[-1].end)
     core = _core(pieces)
     for piece in core:
         words = _WORD.findall(text[piece.start:piece.end])
@@ -203,24 +207,38 @@ def _subject(ctx: _Context, sentence: Sentence, pieces: list[_Piece], previous: 
     return ranked[0][3] if ranked else previous or default
 
 
-def _category_scores(ctx: _Context, pieces: list[_Piece], context: str,
-                     quantities: tuple[Quantity, ...]) -> dict[str, float]:
-    cues = ctx.cues
+def _heading_scores(ctx: _Context, heading: str) -> dict[str, float]:
+    """Category cues of a section heading (or a list's lead-in), weighted as context."""
     scores: dict[str, float] = defaultdict(float)
+    for category, table in ctx.cues["categories"].items():
+        for s, e in phrase_spans(heading, list(table)):
+            scores[category] += ctx.cues["heading_weight"] * table[normal(heading[s:e])]
+    return scores
+
+
+def _category_scores(ctx: _Context, sentence: Sentence, pieces: list[_Piece], context: dict[str, float],
+                     quantities: tuple[Quantity, ...]) -> dict[str, float]:
+    """Category -> score from the cues of the sentence (side pieces weigh less), its quantities' measures
+    and its context (heading)."""
+    cues, text = ctx.cues, ctx.text
+    scores: dict[str, float] = defaultdict(float, context)
     for quantity in quantities:
         if quantity.measure in cues["measure_categories"]:
             category, weight = cues["measure_categories"][quantity.measure]
             scores[category] += weight
-    for piece in pieces:
-        weight = cues["side_clause_weight"] if piece.side else 1.0
-        for category, table in cues["categories"].items():
-            for s, e in phrase_spans(ctx.text, list(table), piece.start, piece.end):
-                scores[category] += weight * table[normal(ctx.text[s:e])]
-        terms = phrase_spans(ctx.text, list(ctx.safety_terms), piece.start, piece.end)
-        scores["safety"] += weight * cues["vocabulary_safety_weight"] * len(terms)
+    starts = [p.start for p in pieces]
+
+    def weight_at(position: int) -> float:
+        index = bisect.bisect_right(starts, position) - 1
+        if index < 0 or position >= pieces[index].end:
+            return 0.0
+        return cues["side_clause_weight"] if pieces[index].side else 1.0
+
     for category, table in cues["categories"].items():
-        for s, e in phrase_spans(context, list(table)):
-            scores[category] += cues["heading_weight"] * table[normal(context[s:e])]
+        for s, e in phrase_spans(text, list(table), sentence.start, sentence.end):
+            scores[category] += weight_at(s) * table[normal(text[s:e])]
+    for s, _ in phrase_spans(text, ctx.safety_terms, sentence.start, sentence.end):
+        scores["safety"] += weight_at(s) * cues["vocabulary_safety_weight"]
     return scores
 
 
@@ -316,8 +334,8 @@ def _testimonial(ctx: _Context, sentence: Sentence, block: Block) -> bool:
     return any(re.search(rf"\b{re.escape(name)}\b", body) for name in ctx.speakers)
 
 
-def _read(ctx: _Context, sentence: Sentence, block: Block, heading: str, lead_in: SentenceReading | None,
-          previous_subject: str | None) -> SentenceReading:
+def _read(ctx: _Context, sentence: Sentence, block: Block, heading: dict[str, float],
+          lead_in: SentenceReading | None, previous_subject: str | None) -> SentenceReading:
     text, cues = ctx.text, ctx.cues
     body = text[sentence.start:sentence.end]
     ends_with_colon = body.rstrip().endswith(":")
@@ -329,13 +347,14 @@ def _read(ctx: _Context, sentence: Sentence, block: Block, heading: str, lead_in
     quantities = find_quantities(text, sentence.start, sentence.end, cues["quantities"], ctx.numbers,
                                  negation_present)
     testimonial = _testimonial(ctx, sentence, block)
-    scores = _category_scores(ctx, pieces, heading, quantities)
+    scores = _category_scores(ctx, sentence, pieces, heading, quantities)
     words = _WORD.findall(body)
     continues = previous_subject is not None and bool(words) and words[0].lower() in cues["anaphors"]
-    topical = any(scores.values()) or _subject_matches(ctx, sentence.start, sentence.end) or quantities or continues
+    matches = _subject_matches(ctx, sentence.start, sentence.end)
+    topical = any(scores.values()) or matches or quantities or continues
     if not topical and not testimonial:
         return SentenceReading(sentence, "off topic", ends_with_colon=ends_with_colon)
-    subject = _subject(ctx, sentence, pieces, previous_subject)
+    subject = _subject(ctx, matches, pieces, previous_subject)
     category = _category(scores, cues, subject)
     certainty = _certainty(ctx, pieces, quantities)
     fragment = block.kind in _LIST_KINDS and body.strip("\"”’' ")[-1:] not in ".!"
@@ -369,8 +388,8 @@ def read_sentences(document: SegmentedDocument, cues: dict[str, Any], vocabulary
         previous_block, last_of_block = block, None
         if block.kind not in _CLAIM_KINDS or block.marks:
             continue
-        heading = document.text[document.blocks[block.heading_index].start:
-                                document.blocks[block.heading_index].end] if block.heading_index is not None else ""
+        heading_block = document.blocks[block.heading_index] if block.heading_index is not None else None
+        heading = _heading_scores(ctx, document.text[heading_block.start:heading_block.end] if heading_block else "")
         previous_subject = None
         for sentence in by_block.get(block.index, []):
             reading = _read(ctx, sentence, block, heading, lead_in, previous_subject)

@@ -6,18 +6,38 @@ import re
 from functools import lru_cache
 
 
+def _trie_pattern(phrases: set[str]) -> str:
+    """An alternation of the phrases factored by common prefixes, longer matches tried first; regex engines
+    try alternatives one by one, so a flat alternation of hundreds of phrases is slow at every position."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for char in re.sub(r"\s+", " ", phrase.lower()):
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [(r"\s+" if char == " " else re.escape(char)) + build(child)
+                    for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
 @lru_cache(maxsize=1024)
 def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    words = sorted(set(phrases), key=len, reverse=True)
+    words = {p for p in phrases if p.strip()}
     if not words:
         return None
-    alternation = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in words)
-    return re.compile(rf"(?<![\w'’])(?:{alternation})(?![\w])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w'’])(?:{_trie_pattern(words)})(?![\w])", re.IGNORECASE)
 
 
 def phrase_spans(text: str, phrases: list[str] | tuple[str, ...], start: int = 0,
                  end: int | None = None) -> list[tuple[int, int]]:
-    """Offsets of every phrase found in text[start:end], longest first where two could match."""
+    """Offsets of every phrase found in text[start:end], the longest where several start at one place."""
     pattern = _pattern(tuple(phrases))
     if pattern is None:
         return []

@@ -192,8 +192,12 @@ def _implicit(text: str, lo: int, hi: int, cues: dict[str, Any], p: _Patterns) -
     return drafts
 
 
-def _has(text: str, phrases: list[str], start: int, end: int) -> bool:
-    return bool(phrase_spans(text, phrases, start, end))
+_CONTEXT_CUES = ("percent_cost_cues", "remission_cues", "response_cues", "onset_cues", "duration_cues")
+
+
+def _context(text: str, start: int, end: int, cues: dict[str, Any]) -> frozenset[str]:
+    """Which context cue lists occur in the claim (looked up once per claim, not once per number)."""
+    return frozenset(name for name in _CONTEXT_CUES if phrase_spans(text, cues[name], start, end))
 
 
 def _ends_with(text: str, phrases: list[str]) -> bool:
@@ -206,7 +210,8 @@ def _starts_with(text: str, phrases: list[str]) -> bool:
     return any(re.match(rf"{re.escape(p)}(?![\w])", lowered) for p in phrases)
 
 
-def _measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p: _Patterns, negated: bool) -> str:
+def _measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p: _Patterns, negated: bool,
+             context: frozenset[str]) -> str:
     """What the number measures, from its unit and the words around it."""
     unit = draft.unit
     if unit is None:
@@ -216,21 +221,22 @@ def _measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p
     if unit in ("mg", "mg/kg"):
         return "dose"
     if unit == "percent":
-        if _has(text, cues["percent_cost_cues"], lo, hi):
+        if "percent_cost_cues" in context:
             return "cost"
-        if _has(text, cues["remission_cues"], lo, hi):
+        if "remission_cues" in context:
             return "remission-rate"
-        if not negated and _has(text, cues["response_cues"], lo, hi):
+        if not negated and "response_cues" in context:
             return "response-rate"
         return "proportion"
     if unit in _TIME_UNITS:
-        return _time_measure(text, lo, hi, draft, cues, p)
+        return _time_measure(text, lo, hi, draft, cues, p, context)
     if draft.frequency:
         return "other"
     return "count"
 
 
-def _time_measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p: _Patterns) -> str:
+def _time_measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p: _Patterns,
+                  context: frozenset[str]) -> str:
     before = text[max(lo, draft.start - 30): draft.start]
     if draft.interval or p.ago.match(text, draft.end, hi):
         return "other"
@@ -244,9 +250,9 @@ def _time_measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, An
         return "duration"
     if draft.unit == "a":
         return "other"
-    if _ends_with(before, cues["onset_before"]) or _has(text, cues["onset_cues"], lo, hi):
+    if _ends_with(before, cues["onset_before"]) or "onset_cues" in context:
         return "onset"
-    if _has(text, cues["duration_cues"], lo, hi):
+    if "duration_cues" in context:
         return "duration"
     return "other"
 
@@ -284,12 +290,13 @@ def find_quantities(text: str, start: int, end: int, cues: dict[str, Any], numbe
     taken = [(d.start, d.end) for d in drafts]
     drafts += [d for d in _implicit(text, start, end, cues, p)
                if not any(d.start < e and s < d.end for s, e in taken)]
-    quantities = []
+    quantities: list[Quantity] = []
+    context = _context(text, start, end, cues) if drafts else frozenset()
     for draft in sorted(drafts, key=lambda d: d.start):
         if quantities and draft.start < quantities[-1].end:
             continue
         quantities.append(Quantity(
             start=draft.start, end=draft.end, quote=text[draft.start:draft.end], value_low=draft.low,
             value_high=draft.high, qualifier=draft.qualifier, unit=draft.unit,
-            measure=_measure(text, start, end, draft, cues, p, negated)))
+            measure=_measure(text, start, end, draft, cues, p, negated, context)))
     return tuple(quantities)
