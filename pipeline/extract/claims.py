@@ -292,7 +292,7 @@ def _exclusion(ctx: _Context, sentence: Sentence, block: Block, lead_in: Sentenc
         return "table header"
     if (block.kind in _LIST_KINDS and lead_in is not None and lead_in.ends_with_colon and unpunctuated
             and len(words) <= cues["bare_term_max_words"] and not re.search(r"\d", body)
-            and _claim_cue_score(ctx, sentence.start, sentence.end) < 1.5):
+            and _claim_cue_score(ctx, sentence.start, sentence.end) < cues["bare_term_min_cue_weight"]):
         return "bare term"
     return ""
 
@@ -336,6 +336,7 @@ def _testimonial(ctx: _Context, sentence: Sentence, block: Block) -> bool:
 
 def _read(ctx: _Context, sentence: Sentence, block: Block, heading: dict[str, float],
           lead_in: SentenceReading | None, previous_subject: str | None) -> SentenceReading:
+    """One content sentence -> its claim fields, or the reason it is not a claim."""
     text, cues = ctx.text, ctx.cues
     body = text[sentence.start:sentence.end]
     ends_with_colon = body.rstrip().endswith(":")
