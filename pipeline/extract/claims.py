@@ -187,7 +187,9 @@ def _subject(ctx: _Context, matches: list[tuple[int, int, int, str]], pieces: li
     for match in matches:
         if match[2] == 1 and match[3] in cues["specific_subjects"]:
             return match[3]
-    attributed = bool(pieces) and _has(text, cues["attribution_verbs"], pieces[0].start, pieces[-1].end)
+    # "we" speaks for the publisher only in a sentence nobody else is said to say, about no named therapy
+    voiced = not any(m[2] == 1 for m in matches) and not (
+        pieces and _has(text, cues["attribution_verbs"], pieces[0].start, pieces[-1].end))
     core = _core(pieces)
     for piece in core:
         words = _WORD.findall(text[piece.start:piece.end])
@@ -195,7 +197,8 @@ def _subject(ctx: _Context, matches: list[tuple[int, int, int, str]], pieces: li
             return previous or default
         for match in matches:
             before = [w.lower() for w in _WORD.findall(text[piece.start:match[0]])]
-            if (piece.start <= match[0] < piece.end and len(before) <= 2 and (match[2] < 3 or not attributed)
+            if (piece.start <= match[0] < piece.end and len(before) <= cues["subject_opening_words"]
+                    and (match[2] < 3 or voiced)
                     and not set(before) & set(cues["subject_blockers"])):
                 return match[3]
         if len(words) >= 3:
@@ -204,7 +207,7 @@ def _subject(ctx: _Context, matches: list[tuple[int, int, int, str]], pieces: li
         return default
     main = [m for m in matches if any(p.start <= m[0] < _embedded_from(ctx, p) for p in core)]
     ranked = [m for m in main if m[2] == 1]
-    return ranked[0][3] if ranked else previous or default
+    return ranked[0][3] if ranked else default
 
 
 def _heading_scores(ctx: _Context, heading: str) -> dict[str, float]:
