@@ -91,6 +91,9 @@ def quantity_fields(claim: Claim) -> list[tuple]:
     ("Unlike SSRIs, which may take weeks, ketamine works within hours.", "asserted"),
     ("Adults who have tried two antidepressants may be candidates for ketamine.", "hedged"),
     ("Clinics that prioritize access reach people who may not have a car.", "asserted"),
+    ("No deaths occurred during the ketamine trial.", "negated"),
+    ("Patients see no benefit from antidepressants.", "asserted"),
+    ("It costs $450 per infusion because insurance won't pay.", "asserted"),
 ])
 def test_certainty(setup: Setup, sentence: str, certainty: str) -> None:
     assert claims_of(setup, sentence + "\n")[sentence].certainty == certainty

@@ -59,6 +59,10 @@ def quantities(text: str, cues: tuple[dict[str, Any], dict[str, Any]], negated: 
     ("Compare this to a month+ long trial of antidepressants.", ("month+", 1, 1, "at-least", "mo", "other")),
     ("Research in the last decade has grown.", ("the last decade", 10, 10, "exact", "a", "other")),
     ("About six months ago, she learned of ketamine.", ("About six months", 6, 6, "approx", "mo", "other")),
+    ("I have been depressed for 10+ years.", ("10+ years", 10, 10, "at-least", "a", "duration")),
+    ("The effect fades after 2-3 weeks for me.", ("2-3 weeks", 2, 3, "exact", "wk", "duration")),
+    ("The company will file in the second half of 2024.", ("2024", 2024, 2024, "exact", None, "year")),
+    ("NEW YORK, Jan. 5, 2024 -- results were announced.", ("2024", 2024, 2024, "exact", None, "year")),
     # counts
     ("They have tried at least two antidepressants.",
      ("at least two antidepressants", 2, 2, "at-least", "count", "count")),

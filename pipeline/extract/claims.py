@@ -116,10 +116,12 @@ def _certainty(ctx: _Context, pieces: list[_Piece], quantities: tuple[Quantity, 
     """negated when the core clause denies, else hedged when the claim hedges, else asserted. Hedges of
     concessive side clauses and list-item labels do not count; negations count in the core clause only."""
     text, cues, shared = ctx.text, ctx.cues, ctx.certainty
-    negations = [c for c in shared.get("negations", []) if c not in cues["ignore_negations"]]
+    negations = [c for c in [*shared.get("negations", []), *cues["extra_negations"]]
+                 if c not in cues["ignore_negations"]]
     hedges = [c for c in [*shared.get("hedges", []), *cues["extra_hedges"]] if c not in cues["ignore_hedges"]]
     exceptions = [*shared.get("negation_exceptions", []), *cues["negation_exceptions"]]
-    core = {(p.start, p.end) for p in _core(pieces)}
+    core_pieces = _core(pieces)
+    core = {(p.start, p.end) for p in core_pieces}
     rates = sorted(q.end for q in quantities if q.unit == "percent")
     hedged = False
     conceding = False
@@ -143,6 +145,8 @@ def _certainty(ctx: _Context, pieces: list[_Piece], quantities: tuple[Quantity, 
             hedged = hedged or bool(hedge_spans)
         if (piece.start, piece.end) not in core:
             continue
+        if piece is core_pieces[0] and _starts_with(text, cues["opening_negations"], piece.start, piece.end):
+            return "negated"  # "No deaths occurred", "None of the patients relapsed"
         excepted = cue_spans(text, exceptions, piece.start, piece.end)
         quantified = [e for _, e in phrase_spans(text, cues["quantifier_subjects"], piece.start, piece.end)]
         first_rate = bisect.bisect_left(rates, piece.start)

@@ -43,6 +43,7 @@ class _Patterns:
     frequency: re.Pattern[str]
     interval_before: re.Pattern[str]
     position: re.Pattern[str]
+    fraction_blocker: re.Pattern[str]
     interval_next: re.Pattern[str]
     interval_after: re.Pattern[str]
     implicit: re.Pattern[str]
@@ -72,6 +73,7 @@ def _patterns(frozen: str) -> _Patterns:
             rf"(?:\s+(?:{_phrases(cues['times_words'])}))?\s?(?P<p>{_word_alternation(cues['frequency_periods'])})",
             re.IGNORECASE),
         interval_before=re.compile(rf"(?:^|(?<=\s))(?:{_phrases(cues['interval_before'])})\s+$", re.IGNORECASE),
+        fraction_blocker=re.compile(rf"(?<![\w])(?:{_phrases(cues['fraction_blockers'])})\s+$", re.IGNORECASE),
         position=re.compile(rf"(?<![\w])(?:{_phrases(cues['position_nouns'])})\s+$", re.IGNORECASE),
         interval_next=re.compile(rf"\s+(?:{_phrases(cues['interval_before'])})(?![\w])", re.IGNORECASE),
         interval_after=re.compile(rf"\s+(?:{_phrases(cues['interval_after'])})(?![\w])", re.IGNORECASE),
@@ -117,9 +119,12 @@ def _is_year(number: NumberSpan, cues: dict[str, Any]) -> bool:
 
 def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any], p: _Patterns) -> _Draft | None:
     """Extend a number over its currency sign, unit, counted noun, frequency and qualifier words."""
-    if number.kind == "ordinal" or _glued(text, number) or p.position.search(text, max(lo, number.start - 12),
-                                                                             number.start):
-        return None  # an ordinal, a code, or a position ("week 9", "Day 1"), not an amount
+    if number.kind == "ordinal" or _glued(text, number):
+        return None
+    if not _is_year(number, cues) and p.position.search(text, max(lo, number.start - 12), number.start):
+        return None  # a position ("week 9", "Day 1", "Jan. 5"), not an amount
+    if number.kind == "fraction" and p.fraction_blocker.search(text, max(lo, number.start - 12), number.start):
+        return None  # "the second half of 2024"
     start, end = number.start, number.end
     low, high = number.low, number.high
     unit: str | None = None
@@ -132,7 +137,8 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
     currency = p.currency.search(text, max(lo, start - 5), start)
     if currency:
         start, unit = currency.start(), "usd"
-    unit_match = p.unit.match(text, end, hi) if unit is None and number.kind != "decade" else None
+    plus = text[end:end + 1] == "+" and p.unit.match(text, end + 1, hi) is not None  # "10+ years"
+    unit_match = p.unit.match(text, end + plus, hi) if unit is None and number.kind != "decade" else None
     if unit_match:
         word = unit_match.group("u").lower()
         unit = p.unit_names[re.sub(r"\s+", " ", word)]
@@ -145,8 +151,8 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
     elif frequency:
         return None  # "once they take hold": a conjunction, or a multiplier ("twice as fast"), not a frequency
     after = p.qualifier_after.match(text, end, hi)
-    qualifier, phrase = "exact", ""
-    if after:
+    qualifier, phrase = ("at-least", "") if plus and unit_match else ("exact", "")
+    if after and not plus:
         qualifier, end = p.after_names[re.sub(r"\s+", " ", after.group("q").lower())], after.end()
     bare = unit is None and number.kind in ("digits", "words", "range")
     noun = p.count_noun.match(text, end, hi) if bare else None
@@ -192,7 +198,7 @@ def _implicit(text: str, lo: int, hi: int, cues: dict[str, Any], p: _Patterns) -
     return drafts
 
 
-_CONTEXT_CUES = ("percent_cost_cues", "remission_cues", "response_cues", "onset_cues", "duration_cues")
+_CONTEXT_CUES = ("percent_cost_cues", "remission_cues", "response_cues", "onset_cues", "duration_cues", "ending_cues")
 
 
 def _context(text: str, start: int, end: int, cues: dict[str, Any]) -> frozenset[str]:
@@ -250,6 +256,8 @@ def _time_measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, An
         return "duration"
     if draft.unit == "a":
         return "other"
+    if "ending_cues" in context:
+        return "duration"
     if _ends_with(before, cues["onset_before"]) or "onset_cues" in context:
         return "onset"
     if "duration_cues" in context:
