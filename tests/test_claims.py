@@ -125,6 +125,8 @@ def test_category(setup: Setup, sentence: str, category: str) -> None:
     ("Depression is a complex mental health disorder.", "depression"),
     ("Patients with depression often respond within a day.", "ketamine"),
     ("We do not bill insurance.", "ketamine-clinics"),
+    ("Fewer side effects than ECT are reported.", "ketamine"),
+    ("We are still learning how ketamine works.", "ketamine"),
 ])
 def test_subject(setup: Setup, sentence: str, subject: str) -> None:
     assert claims_of(setup, sentence + "\n")[sentence].subject == subject

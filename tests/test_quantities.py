@@ -78,6 +78,7 @@ def quantities(text: str, cues: tuple[dict[str, Any], dict[str, Any]], negated: 
     ("Each dose is spaced five minutes apart.", ("five minutes apart", 5, 5, "exact", "min", "other")),
     # doses and money
     ("The usual dose is 0.5 mg/kg.", ("0.5 mg/kg", 0.5, 0.5, "exact", "mg/kg", "dose")),
+    ("Blood pressure may rise by 10-20 mmHg.", ("10-20 mmHg", 10, 20, "exact", None, "other")),
     ("Each infusion costs $350 per session.", ("$350", 350, 350, "exact", "usd", "cost")),
     ("Expect $2,000-$3,000 for the series.", ("$2,000-$3,000", 2000, 3000, "exact", "usd", "cost")),
     ("Infusions cost between $400 and $800 each.", ("$400 and $800", 400, 800, "exact", "usd", "cost")),
@@ -88,6 +89,11 @@ def quantities(text: str, cues: tuple[dict[str, Any], dict[str, Any]], negated: 
 ])
 def test_each_quantity_pattern(cues, text: str, expected: tuple) -> None:
     assert quantities(text, cues) == [expected]
+
+
+def test_over_after_a_dose_is_during(cues) -> None:
+    assert quantities("At 0.5 mg/kg over 40 minutes, side effects are rare.", cues) == [
+        ("0.5 mg/kg", 0.5, 0.5, "exact", "mg/kg", "dose"), ("over 40 minutes", 40, 40, "exact", "min", "duration")]
 
 
 def test_a_denied_outcome_is_a_proportion_not_a_response_rate(cues) -> None:

@@ -209,8 +209,10 @@ def _subject(ctx: _Context, matches: list[tuple[int, int, int, str]], pieces: li
             break
     if any(m[3] == default and m[2] == 1 for m in matches):
         return default
-    main = [m for m in matches if any(p.start <= m[0] < _embedded_from(ctx, p) for p in core)]
-    ranked = [m for m in main if m[2] == 1]
+    # outside embedded clauses and before any comparison ("fewer side effects than ECT" is not about ECT)
+    ends = [min([_embedded_from(ctx, p), *(s for s, _ in phrase_spans(text, cues["comparison_markers"], p.start,
+                                                                         p.end))]) for p in core]
+    ranked = [m for m in matches if m[2] == 1 and any(p.start <= m[0] < end for p, end in zip(core, ends, strict=True))]
     return ranked[0][3] if ranked else default
 
 

@@ -43,6 +43,7 @@ class _Patterns:
     frequency: re.Pattern[str]
     interval_before: re.Pattern[str]
     position: re.Pattern[str]
+    other_unit: re.Pattern[str]
     fraction_blocker: re.Pattern[str]
     interval_next: re.Pattern[str]
     interval_after: re.Pattern[str]
@@ -74,6 +75,7 @@ def _patterns(frozen: str) -> _Patterns:
             re.IGNORECASE),
         interval_before=re.compile(rf"(?:^|(?<=\s))(?:{_phrases(cues['interval_before'])})\s+$", re.IGNORECASE),
         fraction_blocker=re.compile(rf"(?<![\w])(?:{_phrases(cues['fraction_blockers'])})\s+$", re.IGNORECASE),
+        other_unit=re.compile(rf"\s?-?(?:{_word_alternation(cues['other_units'])})", re.IGNORECASE),
         position=re.compile(rf"(?<![\w])(?:{_phrases(cues['position_nouns'])})\s+$", re.IGNORECASE),
         interval_next=re.compile(rf"\s+(?:{_phrases(cues['interval_before'])})(?![\w])", re.IGNORECASE),
         interval_after=re.compile(rf"\s+(?:{_phrases(cues['interval_after'])})(?![\w])", re.IGNORECASE),
@@ -144,7 +146,11 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
         unit = p.unit_names[re.sub(r"\s+", " ", word)]
         scale = float(cues["unit_scale"].get(word, 1))
         low, high, end = low * scale, high * scale, unit_match.end()
-    frequency_match = p.frequency.match(text, end, hi) if unit is None else None
+    kind = number.kind
+    other_unit = p.other_unit.match(text, end, hi) if unit is None and not unit_match else None
+    if other_unit:
+        end, kind = other_unit.end(), "measured"  # "10-20 mmHg": a value in a unit the contract has no code for
+    frequency_match = p.frequency.match(text, end, hi) if unit is None and not other_unit else None
     if frequency_match and (frequency or re.match(r"\s+(?:" + _phrases(cues["times_words"]) + ")",
                                                   text[end:frequency_match.end()], re.IGNORECASE)):
         frequency, unit, end = True, "count", frequency_match.end()
@@ -154,7 +160,7 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
     qualifier, phrase = ("at-least", "") if plus and unit_match else ("exact", "")
     if after and not plus:
         qualifier, end = p.after_names[re.sub(r"\s+", " ", after.group("q").lower())], after.end()
-    bare = unit is None and number.kind in ("digits", "words", "range")
+    bare = unit is None and not other_unit and number.kind in ("digits", "words", "range")
     noun = p.count_noun.match(text, end, hi) if bare else None
     if noun:
         unit, end = "count", noun.end()
@@ -174,11 +180,11 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
             phrase = re.sub(r"\s+", " ", before.group("q").lower())
             qualifier, start = p.qualifier_names[phrase], before.start()
             if phrase in cues["span_words"] and unit in _TIME_UNITS and (
-                    number.kind == "range" or _ends_with(text[max(lo, start - 20):start], cues["span_verbs"])):
+                    number.kind == "range" or _ends_with(text[max(lo, start - 20):start], cues["span_after"])):
                 qualifier, phrase = "exact", "across"  # "given over 40 minutes", "over two to three weeks"
     if bare and not noun and qualifier == "exact" and text[number.start:number.end].lower() in cues["skip_lone_words"]:
         return None
-    return _Draft(start, end, number.start, low, high, qualifier, phrase, unit, frequency, interval, number.kind)
+    return _Draft(start, end, number.start, low, high, qualifier, phrase, unit, frequency, interval, kind)
 
 
 def _implicit(text: str, lo: int, hi: int, cues: dict[str, Any], p: _Patterns) -> list[_Draft]:
@@ -221,7 +227,7 @@ def _measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p
     """What the number measures, from its unit and the words around it."""
     unit = draft.unit
     if unit is None:
-        return "year"
+        return "other" if draft.kind == "measured" else "year"
     if unit == "usd":
         return "cost"
     if unit in ("mg", "mg/kg"):
