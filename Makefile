@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CLI := $(BIN)/ketamine-evidence
 
-.PHONY: build test check validate evaluate lint bench clean setup
+.PHONY: build test check validate evaluate lint bench release clean setup
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ validate: $(BIN)/.installed
 
 evaluate: $(BIN)/.installed
 	$(CLI) evaluate
+
+release: $(BIN)/.installed
+	$(CLI) release
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_build.py
