@@ -50,7 +50,7 @@ def compute(layout: Layout) -> tuple[Inputs, dict[str, bytes]]:
     extractions: dict[str, Extraction] = {
         source_id: extract(doc, cues, inputs.vocabulary) for source_id, doc in segmented.items()}
     texts = {doc.source.source_id: doc.text for doc in inputs.documents}
-    extractions = curate(extractions, texts, inputs.curation)
+    extractions = curate(extractions, texts, inputs.curation, vocabulary=inputs.vocabulary, schemas=schemas)
     tables = sort_and_check_keys(build_rows(inputs.documents, extractions, inputs.vocabulary), schemas)
     problems = check_tables(tables, texts, schemas)
     if problems:

@@ -267,5 +267,44 @@ def verify(ctx: click.Context, path: str, as_json: bool) -> None:
 # -- contribution commands (add-source) --
 
 
+@cli.command("add-source")
+@click.argument("text_file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--title", required=True, help="Title as the text gives it.")
+@click.option("--kind", required=True, type=click.Choice(
+    ["clinic-marketing", "blog", "news", "patient-info", "drug-label", "other"]), help="Kind of source.")
+@click.option("--publisher", help="Publisher where the text names it.")
+@click.option("--url", help="Address of the page (http or https).")
+@click.option("--published", help="Publication date, YYYY-MM-DD.")
+@click.option("--retrieved", help="Date the text was retrieved, YYYY-MM-DD.")
+@click.option("--language", default="en", show_default=True, help="ISO 639-1 language code.")
+@click.option("--id", "source_id", help="Source id to use instead of one derived from the title.")
+@click.option("--input", "input_dir", type=click.Path(file_okay=False),
+              help="Folder with sources.yaml and raw/ (default: the project's data/).")
+@click.pass_context
+def add_source(ctx: click.Context, text_file: str, title: str, kind: str, publisher: str | None, url: str | None,
+               published: str | None, retrieved: str | None, language: str, source_id: str | None,
+               input_dir: str | None) -> None:
+    """Register a raw text (FILE, or - for stdin) byte for byte, with its metadata; prints its id."""
+    from pipeline.add_source import Metadata
+    from pipeline.add_source import add_source as register
+    from pipeline.io import read_bytes
+    from pipeline.schemas import load_schemas
+
+    layout = _layout(ctx.obj["project"], input_dir)
+    metadata = Metadata(title=title, kind=kind, publisher=publisher, url=url, published=published,
+                        retrieved=retrieved, language=language)
+    try:
+        if text_file == "-":
+            raw, shown = click.get_binary_stream("stdin").read(), "<stdin>"
+        else:
+            raw, shown = read_bytes(Path(text_file), text_file), text_file
+        added = register(layout, load_schemas(layout.schema_dir), raw, shown, metadata, source_id)
+    except PipelineError as error:
+        _fail(error)
+    click.echo(added.source_id)
+    click.echo(f"added {added.raw_path} ({added.characters} characters) and {added.sources_path} line "
+               f"{added.line}; next: ketamine-evidence build", err=True)
+
+
 def main() -> None:
     cli()
