@@ -194,6 +194,7 @@ def recover(out_dir: Path) -> None:
     if out_dir.exists():
         for leftover in out_dir.glob(STAGING_PREFIX + "*"):
             shutil.rmtree(leftover, ignore_errors=True)
+        (out_dir / (JOURNAL_NAME + ".tmp")).unlink(missing_ok=True)  # a journal never committed
 
 
 def write_files(out_dir: Path, files: dict[str, bytes]) -> list[str]:

@@ -134,7 +134,7 @@ def validate_package(package_dir: Path, schemas: SchemaSet, use_frictionless: bo
     raw: dict[str, bytes] = {}
     for row in tables.get("sources", []):
         path = str(row.get("path", ""))
-        if (package_dir / path).is_file() and ".." not in Path(path).parts:
+        if not Path(path).is_absolute() and ".." not in Path(path).parts and (package_dir / path).is_file():
             raw[row["source_id"]] = read_bytes(package_dir / path, path)
     problems += source_problems(tables, raw)
     texts = {}
