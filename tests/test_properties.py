@@ -195,6 +195,7 @@ def growth_exponent(points: list[tuple[int, float]]) -> float:
 KNOWN_SUPER_LINEAR = {
     "nausea ": "side_effects", "nausea, ": "side_effects", "nausea and ": "side_effects",
     "ketamine ": "side_effects", "Ketamine ": "side_effects", "twice a week ": "schedules", ".\n": "schedules",
+    "?\n": "schedules", "Word\n\n": "contraindications", "Title Case Heading\n\n": "contraindications",
     "not indicated for ": "contraindications",
 }
 
