@@ -204,8 +204,9 @@ def unit_param(unit: str) -> Any:
     stage = KNOWN_SUPER_LINEAR.get(unit)
     if stage is None:
         return unit
+    # Not run (a quadratic stage only makes the suite slow); delete the entry to check a fix.
     return pytest.param(unit, marks=pytest.mark.xfail(
-        reason=f"known: pipeline/extract/{stage}.py grows quadratically on this input", strict=False))
+        reason=f"known: pipeline/extract/{stage}.py grows quadratically on this input", run=False))
 
 
 @pytest.mark.parametrize("unit", [unit_param(u) for u in UNITS], ids=repr)
