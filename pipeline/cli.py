@@ -153,12 +153,13 @@ def docs(ctx: click.Context, check_only: bool) -> None:
 @click.pass_context
 def evaluate(ctx: click.Context, package_dir: str, gold_dir: str, as_json: bool, details: bool) -> None:
     """Precision and recall of each table against the gold annotations."""
-    from pipeline.evaluate import evaluate_package, render_scores
+    from pipeline.evaluate import evaluate_package, load_segmentation, render_scores
     from pipeline.schemas import load_schemas
 
     schemas = load_schemas(Path(ctx.obj["project"]) / "schemas")
     try:
-        scores = evaluate_package(Path(package_dir), Path(gold_dir), schemas)
+        segmentation = load_segmentation(Path(ctx.obj["project"]), schemas)
+        scores = evaluate_package(Path(package_dir), Path(gold_dir), schemas, segmentation)
     except PipelineError as error:
         _fail(error)
     click.echo(json.dumps(scores, indent=2) if as_json else render_scores(scores, details))

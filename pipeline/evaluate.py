@@ -153,9 +153,6 @@ def score_table(table: str, gold: list[GoldRow], predicted: list[Row]) -> dict[s
     }
 
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
 def load_segmentation(project_root: Path, schemas: SchemaSet) -> dict[str, Any]:
     """A project's data/segmentation.yaml, validated: the cues that mark boilerplate."""
     layout = Layout(project_root=project_root, input_dir=project_root / "data")
@@ -185,9 +182,9 @@ def boilerplate_claims(claims: list[Row], sources: list[Row], texts: dict[str, s
 
 
 def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet,
-                     segmentation: dict[str, Any] | None = None) -> dict[str, Any]:
+                     segmentation: dict[str, Any]) -> dict[str, Any]:
     """Package folder + gold folder -> scores per table over the sources that have gold, plus the share of
-    all claims that come from boilerplate (segmentation cues: the given ones, else this project's)."""
+    all claims that come from boilerplate according to the given segmentation cues."""
     tables, problems = read_tables(package_dir, schemas)
     if problems:
         raise PipelineError(problems)
@@ -202,8 +199,6 @@ def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet,
     for table in TABLES:
         predicted = [r for r in tables[table] if r["source_id"] in annotated]
         scores["tables"][table] = score_table(table, [g for g in gold if g.table == table], predicted)
-    if segmentation is None:
-        segmentation = load_segmentation(_PROJECT_ROOT, schemas)
     scores["boilerplate_claims"] = boilerplate_claims(tables["claims"], tables["sources"], texts, segmentation)
     return scores
 

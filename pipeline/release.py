@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import importlib
-import importlib.util
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -23,6 +21,7 @@ from pipeline.diff import (
     load_view,
     mapping_reader,
 )
+from pipeline.fhir import dosage_lists, fhir_problems
 from pipeline.io import (
     json_bytes,
     list_files,
@@ -42,6 +41,7 @@ from pipeline.schemas import RESOURCES, SchemaSet, load_schemas
 from pipeline.validate import SEMVER, read_tables, validate_package
 
 HISTORY = "releases/history.json"
+FHIR_SCHEMA = "schemas/fhir-dosage.schema.json"
 CHANGELOG_HEADER = """# Changelog
 
 Each entry lists what changed since the previous release, table by table and by primary key.
@@ -298,12 +298,13 @@ def plan_release(project: Path, date: str, requested: str | None = None) -> Rele
 # ---------------------------------------------------------------- assembling
 
 
-def fhir_files(tables: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
-    """fhir/schedules.json when the project has a FHIR mapping (pipeline.fhir), else nothing."""
-    if importlib.util.find_spec("pipeline.fhir") is None:
-        return {}
-    fhir = importlib.import_module("pipeline.fhir")
-    return {"fhir/schedules.json": json_bytes(fhir.dosage_lists(tables["schedules"], tables["schedule_phases"]))}
+def fhir_files(tables: dict[str, list[dict[str, Any]]], fhir_schema: dict[str, Any]) -> dict[str, bytes]:
+    """Typed tables -> fhir/schedules.json (FHIR R4 Dosage lists), refused when it fails its schema."""
+    entries = dosage_lists(tables["schedules"], tables["schedule_phases"])
+    problems = fhir_problems(entries, fhir_schema)
+    if problems:
+        raise PipelineError([Problem("release-invalid", "refusing to release invalid FHIR dosages"), *problems])
+    return {"fhir/schedules.json": json_bytes(entries)}
 
 
 def sha256sums(files: dict[str, bytes]) -> bytes:
@@ -317,6 +318,7 @@ def _release_inputs(project: Path, plan: ReleasePlan, changelog_bytes: bytes) ->
         files[document.source.path] = read_bytes(project / "data" / "raw" / f"{document.source.source_id}.txt")
     for path in list_files(project / "schemas" / "records", "*.schema.json"):
         files[f"schemas/records/{path.name}"] = read_bytes(path)
+    files[FHIR_SCHEMA] = read_bytes(project / FHIR_SCHEMA)
     files["CHANGELOG.md"] = changelog_bytes
     return files
 
@@ -335,7 +337,7 @@ def assemble(project: Path, plan: ReleasePlan, changelog_bytes: bytes, staging: 
     if problems:
         raise PipelineError([Problem("release-invalid", "refusing to release an invalid package"), *problems])
     extra = {f"json/{name}.json": json_bytes(tables[name]) for name in RESOURCES}
-    extra.update(fhir_files(tables))
+    extra.update(fhir_files(tables, read_json(folder / FHIR_SCHEMA)))
     files.update(extra)
     extra["SHA256SUMS"] = sha256sums(files)
     files["SHA256SUMS"] = extra["SHA256SUMS"]

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.fhir import dosage_lists, fhir_problems
 from pipeline.io import TemporaryTree, read_archive, read_folder, read_json, sha256_hex
 from pipeline.problems import PipelineError, Problem, Report
 from pipeline.schemas import RESOURCES, load_schemas
 from pipeline.validate import read_tables, validate_package
 
 SUMS = "SHA256SUMS"
+FHIR_JSON = "fhir/schedules.json"
+FHIR_SCHEMA = "schemas/fhir-dosage.schema.json"
 _SUM_LINE = re.compile(r"^([0-9a-f]{64})  (\S.*)$")
 REQUIRED = ("datapackage.json", "CHANGELOG.md", SUMS,
             *(f"data/{name}.csv" for name in RESOURCES), *(f"json/{name}.json" for name in RESOURCES),
@@ -74,6 +77,23 @@ def _json_problems(tables: dict[str, list[dict[str, Any]]], files: dict[str, byt
     return problems
 
 
+def _fhir_release_problems(tables: dict[str, list[dict[str, Any]]], files: dict[str, bytes]) -> list[Problem]:
+    """fhir/schedules.json against the shipped FHIR schema and against the schedule tables it restates."""
+    if FHIR_JSON not in files:
+        return [Problem("file-missing", "the release has no FHIR dosages", path=FHIR_JSON)]
+    if FHIR_SCHEMA not in files:
+        return [Problem("file-missing", "the release has no FHIR dosage schema", path=FHIR_SCHEMA)]
+    try:
+        entries = json.loads(files[FHIR_JSON].decode("utf-8"))
+        schema = json.loads(files[FHIR_SCHEMA].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [Problem("json-syntax", f"malformed JSON: {exc}", path=FHIR_JSON)]
+    problems = fhir_problems(entries, schema)
+    if entries != dosage_lists(tables["schedules"], tables["schedule_phases"]):
+        problems.append(Problem("fhir-mismatch", "FHIR dosages differ from the schedule tables", path=FHIR_JSON))
+    return problems
+
+
 def _identity(files: dict[str, bytes]) -> tuple[str | None, str | None]:
     try:
         descriptor = json.loads(files["datapackage.json"].decode("utf-8"))
@@ -129,6 +149,7 @@ def verify_release(path: Path, project: Path | None = None, use_frictionless: bo
             tables, read_problems = read_tables(root, schemas)
             if not read_problems:
                 problems += _json_problems(tables, files)
+                problems += _fhir_release_problems(tables, files)
     return Verification(name=name, version=version, files=len(files), report=Report(problems=tuple(problems)),
                         pinned=pinned)
 

@@ -16,10 +16,8 @@ INPUT_PATHS = ("schemas", "data/package.yaml", "data/segmentation.yaml", "data/s
                "data/raw", "data/vocab", "data/cues", "data/curation")
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the project's inputs (no built outputs) in a temporary folder."""
-    target = tmp_path / "project"
+def copy_inputs(target: Path) -> Path:
+    """Copy the project's inputs (no built outputs) into target; returns target."""
     for relative in INPUT_PATHS:
         source = PROJECT_ROOT / relative
         if source.is_dir():
@@ -28,6 +26,12 @@ def project(tmp_path: Path) -> Path:
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / relative)
     return target
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project's inputs (no built outputs) in a temporary folder."""
+    return copy_inputs(tmp_path / "project")
 
 
 @pytest.fixture(scope="session")

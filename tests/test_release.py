@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import INPUT_PATHS, PROJECT_ROOT, snapshot
+from conftest import INPUT_PATHS, PROJECT_ROOT, copy_inputs, snapshot
 
 import pipeline.release
 from pipeline.cli import cli
@@ -22,17 +22,6 @@ from pipeline.schemas import RESOURCES
 
 NAME = "ketamine-therapy-claims"
 FIRST = f"{NAME}-0.1.0"
-
-
-def copy_inputs(target: Path) -> Path:
-    for relative in INPUT_PATHS:
-        source = PROJECT_ROOT / relative
-        if source.is_dir():
-            shutil.copytree(source, target / relative)
-        elif source.is_file():
-            (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / relative)
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +106,8 @@ def test_first_release_writes_folder_zip_and_record(released: Path) -> None:
     expected |= {f"data/{n}.csv" for n in RESOURCES} | {f"json/{n}.json" for n in RESOURCES}
     expected |= {f"schemas/records/{n}.schema.json" for n in RESOURCES}
     expected |= {f"data/raw/{p.name}" for p in (PROJECT_ROOT / "data" / "raw").glob("*.txt")}
-    assert expected <= inside
-    assert inside - expected <= {"fhir/schedules.json"}
+    expected |= {"fhir/schedules.json", "schemas/fhir-dosage.schema.json"}
+    assert inside == expected
     record = history(released)["releases"][0]
     assert record["version"] == "0.1.0" and record["level"] == "initial" and record["previous"] is None
     assert record["archive_sha256"] == hashlib.sha256((released / "dist" / f"{FIRST}.zip").read_bytes()).hexdigest()

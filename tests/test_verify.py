@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import INPUT_PATHS, PROJECT_ROOT
+from conftest import copy_inputs
 
 from pipeline.cli import cli
 from pipeline.io import sha256_hex, zip_bytes
@@ -22,14 +22,7 @@ SOURCE = "data/sources.csv"
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """dist/ of a first release cut from a copy of the project's inputs (the project itself is dist/..)."""
-    project = tmp_path_factory.mktemp("verify") / "project"
-    for relative in INPUT_PATHS:
-        source = PROJECT_ROOT / relative
-        if source.is_dir():
-            shutil.copytree(source, project / relative)
-        elif source.is_file():
-            (project / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, project / relative)
+    project = copy_inputs(tmp_path_factory.mktemp("verify") / "project")
     result = CliRunner().invoke(cli, ["--project", str(project), "release", "--date", "2026-01-01"])
     assert result.exit_code == 0, result.stderr
     return project / "dist"
@@ -190,3 +183,19 @@ def test_verify_of_a_missing_path_is_a_usage_error(tmp_path: Path, invoke) -> No
 def test_sha256sums_format() -> None:
     content = sha256sums({"b.txt": b"b", "a/x.csv": b"x"})
     assert content.decode() == f"{sha256_hex(b'x')}  a/x.csv\n{sha256_hex(b'b')}  b.txt\n"
+
+
+def test_fhir_dosages_that_disagree_with_the_tables_are_caught(release: Path, tmp_path: Path, invoke) -> None:
+    copy = tmp_path / FOLDER
+    shutil.copytree(release / FOLDER, copy)
+    fhir = copy / "fhir" / "schedules.json"
+    entries = json.loads(fhir.read_text(encoding="utf-8"))
+    entries[0]["dosage"][0]["asNeededBoolean"] = not entries[0]["dosage"][0].get("asNeededBoolean", False)
+    fhir.write_text(json.dumps(entries, indent=2), encoding="utf-8")
+    sums = copy / "SHA256SUMS"
+    lines = [f"{sha256_hex(fhir.read_bytes())}  fhir/schedules.json" if line.endswith("  fhir/schedules.json")
+             else line for line in sums.read_text(encoding="utf-8").splitlines()]
+    sums.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke("verify", copy)
+    assert result.exit_code == 1
+    assert "[fhir-mismatch] FHIR dosages differ from the schedule tables" in result.stdout
