@@ -18,6 +18,15 @@ _DATE_LINE = re.compile(
     r"|^\d{4}-\d{2}-\d{2}$",
     re.IGNORECASE,
 )
+_DATE = re.compile(
+    r"\b(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
+    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2})\b",
+    re.IGNORECASE,
+)
+MENU_RUN = 3  # this many consecutive one-to-three-word lines form a menu or a link list
+MENU_WORDS = 3
+CONTENT_WORDS = 6  # a block this long that is not a heading shows the page's content has begun
 # The look-behind makes a match start only at the first mark of a run ("!!!", "..."): without
 # it every position inside a long run is retried and the search takes quadratic time.
 _BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
@@ -90,6 +99,10 @@ def split_blocks(text: str, cues: dict[str, Any]) -> list[Block]:
         previous_gap = position == 0 or "\n\n" in text[lines[position - 1][1]: line_start + 1]
         next_gap = position == len(lines) - 1 or "\n\n" in text[line_end - 1: lines[position + 1][0]]
         kind = _block_kind(text[body_start:body_end], marker > 0, previous_gap and next_gap)
+        if kind == "list-item" and previous_gap and next_gap and _ORDINAL_MARKER.match(text, start, end):
+            numbered = text[body_start:body_end]
+            if len(numbered.split()) <= MAX_HEADING_WORDS // 2 and numbered[-1] not in _TERMINAL + ":":
+                kind = "heading"  # "4. Possible side effects" between blank lines titles a section
         blocks.append(Block(index=len(blocks), start=body_start, end=body_end, kind=kind))
     return blocks
 
@@ -109,14 +122,19 @@ def mark_blocks(text: str, blocks: list[Block], cues: dict[str, Any]) -> list[Bl
     heading_index: int | None = None
     in_end_matter = False
     in_advert = False
+    seen_content = False
+    metadata = [c.lower() for c in cues.get("metadata_cues", [])]
+    menus = _menu_lines(text, blocks)
     for block in blocks:
         body = text[block.start: block.end]
         lowered = body.lower()
         marks: list[str] = []
         is_advert = any(c in lowered for c in adverts)
         is_call = any(c in lowered for c in calls)
-        if block.kind in ("heading", "table-row") and _normal(body) in end_matter:
+        if block.kind in ("heading", "table-row") and _normal(body) in end_matter and seen_content:
             in_end_matter = True
+        if block.kind in ("paragraph", "list-item", "question", "quote") and len(body.split()) >= CONTENT_WORDS:
+            seen_content = True
         if block.kind == "heading":
             heading_index = block.index
             in_advert = is_advert or (in_advert and is_call)
@@ -134,8 +152,12 @@ def mark_blocks(text: str, blocks: list[Block], cues: dict[str, Any]) -> list[Bl
             marks.append("advert")
         if _PHONE.search(body) or (block.kind == "heading" and is_call):
             marks.append("contact")
-        if _DATE_LINE.match(body):
+        if _DATE_LINE.match(body) or (block.kind in ("heading", "table-row") and _DATE.search(body)):
             marks.append("dateline")
+        if any(c in lowered for c in metadata):
+            marks.append("metadata")
+        if block.index in menus:
+            marks.append("navigation")
         if _is_caption(body, block.kind):
             marks.append("caption")
         if (block.kind == "heading" and len(body.split()) <= 4 and marked
@@ -143,6 +165,25 @@ def mark_blocks(text: str, blocks: list[Block], cues: dict[str, Any]) -> list[Bl
             marks.append("signature")
         marked.append(replace(block, marks=tuple(dict.fromkeys(marks)), heading_index=heading_index))
     return _mark_advert_sections(marked)
+
+
+def _menu_lines(text: str, blocks: list[Block]) -> set[int]:
+    """Indexes of blocks in runs of consecutive very short unpunctuated lines: menus and link lists."""
+    def short(block: Block) -> bool:
+        body = text[block.start:block.end]
+        return (block.kind == "table-row" and len(body.split()) <= MENU_WORDS
+                and body[-1] not in _TERMINAL + ":?" and not any(ch.isdigit() for ch in body))
+
+    found: set[int] = set()
+    run: list[int] = []
+    for block in [*blocks, None]:
+        if block is not None and short(block):
+            run.append(block.index)
+            continue
+        if len(run) >= MENU_RUN:
+            found.update(run)
+        run = []
+    return found
 
 
 def _mark_advert_sections(blocks: list[Block]) -> list[Block]:

@@ -150,3 +150,12 @@ def test_staging_without_journal_is_discarded(tmp_path: Path) -> None:
     (out / ".build-staging-9" / "a.txt").write_bytes(b"half-written")
     recover(out)
     assert snapshot(out) == {"a.txt": b"old"}
+
+
+def test_unquoted_dates_in_sources_yaml_are_read_as_written(project: Path, tmp_path: Path, invoke) -> None:
+    sources = project / "data" / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace('published: "2024-04-16"', "published: 2024-04-16"),
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("--project", project, "build", "--output", out).exit_code == 0
+    assert ",2024-04-16," in (out / "data" / "sources.csv").read_text(encoding="utf-8")

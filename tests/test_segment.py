@@ -152,3 +152,28 @@ def test_show_lists_rows_of_one_source_by_table(built_package: Path, invoke) -> 
     unknown = invoke("--project", PROJECT_ROOT, "show", "no-such-text", "--package", built_package)
     assert unknown.exit_code == 1
     assert "[unknown-source] no source 'no-such-text'" in unknown.stderr
+
+
+def test_a_menu_at_the_top_does_not_start_end_matter(cues: dict) -> None:
+    text = ("Home\nAbout Us\nTreatments\nContact Us\n\nKetamine Questions\n\n"
+            "How long does a session take? Each infusion lasts about forty minutes in our clinic.\n\n"
+            "Related Posts\n\nOther things we wrote\n")
+    document = segmented(text, cues)
+    marks = {text[b.start:b.end]: b.marks for b in document.blocks}
+    assert marks["Home"] == ("navigation",) and marks["Contact Us"] == ("navigation",)
+    assert marks["How long does a session take? Each infusion lasts about forty minutes in our clinic."] == ()
+    assert marks["Related Posts"] == ("end-matter",)
+
+
+def test_mastheads_revision_notes_and_numbered_section_titles(cues: dict) -> None:
+    text = ("The Lakeside Courier | March 14, 2024\n\n"
+            "1. What this medicine is\n\n"
+            "It is a nasal spray used for depression in adults who tried two other medicines.\n\n"
+            "This leaflet was last revised on 12 June 2023.\n")
+    document = segmented(text, cues)
+    assert kinds_and_marks(document) == [
+        ("The Lakeside Courier | March 14, 2024", "heading", ("dateline",)),
+        ("What this medicine is", "heading", ()),
+        ("It is a nasal spray used for depression in adults who tried two other medicines.", "paragraph", ()),
+        ("This leaflet was last revised on 12 June 2023.", "paragraph", ("metadata",)),
+    ]
