@@ -132,6 +132,38 @@ def test_subject(setup: Setup, sentence: str, subject: str) -> None:
     assert claims_of(setup, sentence + "\n")[sentence].subject == subject
 
 
+def test_a_document_about_the_spray_defaults_to_esketamine(setup: Setup) -> None:
+    text = ("The Esketamine Nasal Spray Explained\n\n"
+            "Esketamine is a nasal spray for hard-to-treat depression. Ketamine is its parent drug.\n\n"
+            "Most people feel better within a week of starting the esketamine spray.\n\n"
+            "The nasal spray is taken in a clinic under watch.\n\n"
+            "Doses are given twice a week at first.\n")
+    claims = claims_of(setup, text)
+    assert claims["Doses are given twice a week at first."].subject == "esketamine"
+    assert claims["Ketamine is its parent drug."].subject == "ketamine"
+
+
+def test_a_document_about_ketamine_keeps_the_default(setup: Setup) -> None:
+    text = ("Ketamine Infusions\n\nKetamine infusions can ease depression. Esketamine is a related spray.\n\n"
+            "Doses are given twice a week at first.\n")
+    assert claims_of(setup, text)["Doses are given twice a week at first."].subject == "ketamine"
+
+
+def test_the_therapy_named_in_a_side_phrase_is_not_the_subject(setup: Setup) -> None:
+    text = ("Esketamine Spray Guide\n\nEsketamine is a nasal spray. The nasal spray helps some adults.\n\n"
+            "Patients sit in a chair at the certified clinic for two hours.\n")
+    assert claims_of(setup, text)["Patients sit in a chair at the certified clinic for two hours."].subject == \
+        "esketamine"
+
+
+def test_prices_stated_by_a_clinic_in_its_own_voice_are_about_the_clinic(setup: Setup) -> None:
+    text = ("We offer ketamine infusions in a calm room. Our nurses stay with you.\n\n"
+            "A single infusion is $500.\n")
+    assert claims_of(setup, text)["A single infusion is $500."].subject == "ketamine-clinics"
+    assert claims_of(setup, "Ketamine can ease depression.\n\nA single infusion is $500.\n")[
+        "A single infusion is $500."].subject == "ketamine"
+
+
 def test_an_anaphor_takes_the_subject_of_the_claim_before(setup: Setup) -> None:
     text = "Esketamine is given as a nasal spray. It is used twice a week at first.\n"
     assert claims_of(setup, text)["It is used twice a week at first."].subject == "esketamine"

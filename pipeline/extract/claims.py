@@ -53,6 +53,8 @@ class _Context:
     numbers: dict[str, Any]
     safety_terms: tuple[str, ...]
     speakers: frozenset[str]
+    default: str
+    publisher_voice: bool
 
 
 def _has(text: str, phrases: list[str], start: int, end: int) -> bool:
@@ -187,7 +189,7 @@ def _subject(ctx: _Context, matches: list[tuple[int, int, int, str]], pieces: li
     outside embedded clauses. "We"/"our" (rank 3) name the publisher only as the opening of an unattributed
     sentence."""
     cues, text = ctx.cues, ctx.text
-    default = cues["default_subject"]
+    default = ctx.default
     for match in matches:
         if match[2] == 1 and match[3] in cues["specific_subjects"]:
             return match[3]
@@ -212,8 +214,19 @@ def _subject(ctx: _Context, matches: list[tuple[int, int, int, str]], pieces: li
     # outside embedded clauses and before any comparison ("fewer side effects than ECT" is not about ECT)
     ends = [min([_embedded_from(ctx, p), *(s for s, _ in phrase_spans(text, cues["comparison_markers"], p.start,
                                                                          p.end))]) for p in core]
-    ranked = [m for m in matches if m[2] == 1 and any(p.start <= m[0] < end for p, end in zip(core, ends, strict=True))]
+    family = {cues["default_subject"], cues["publisher_subject"], *cues["specific_subjects"]}
+    ranked = [m for m in matches if m[2] == 1 and any(p.start <= m[0] < end for p, end in zip(core, ends, strict=True))
+              and not (m[3] in family and _in_prepositional_phrase(ctx, m[0]))]
     return ranked[0][3] if ranked else default
+
+
+def _in_prepositional_phrase(ctx: _Context, position: int) -> bool:
+    """A cue right after a preposition and at most a few modifiers ("at a certified clinic", "derived from the
+    anesthetic ketamine") is the object of a side phrase: where the therapy itself or its clinics are only
+    such an object, the claim is about the document's drug (other drugs count wherever they stand)."""
+    before = [w.lower() for w in _WORD.findall(ctx.text[max(0, position - 60):position])]
+    window = before[-(ctx.cues["prepositional_object_gap"] + 1):]
+    return any(w in ctx.cues["prepositions"] for w in window)
 
 
 def _heading_scores(ctx: _Context, heading: str) -> dict[str, float]:
@@ -365,6 +378,9 @@ def _read(ctx: _Context, sentence: Sentence, block: Block, heading: dict[str, fl
     if not topical and not testimonial:
         return SentenceReading(sentence, "off topic", ends_with_colon=ends_with_colon)
     subject = _subject(ctx, matches, pieces, previous_subject)
+    if (ctx.publisher_voice and subject not in cues["specific_subjects"]
+            and any(q.measure == "cost" and q.unit == "usd" for q in quantities)):
+        subject = cues["publisher_subject"]  # a clinic that speaks as "we" states its own prices
     category = _category(scores, cues, subject)
     certainty = _certainty(ctx, pieces, quantities)
     fragment = block.kind in _LIST_KINDS and body.strip("\"”’' ")[-1:] not in ".!"
@@ -376,11 +392,37 @@ def _read(ctx: _Context, sentence: Sentence, block: Block, heading: dict[str, fl
     return SentenceReading(sentence, "", category, subject, certainty, testimonial, quantities, ends_with_colon)
 
 
+def _dominant_drug(document: SegmentedDocument, cues: dict[str, Any]) -> str:
+    """The drug a document is about: of the default subject and its specific forms, the one named most often
+    (any rank), the first block (the title) counting title_weight times; ties go to the default."""
+    default = cues["default_subject"]
+    candidates = [default, *cues["specific_subjects"]]
+    counts = dict.fromkeys(candidates, 0.0)
+    text = document.text
+    title_end = document.blocks[0].end if document.blocks else 0
+    for entry in cues["subjects"]:
+        if entry["id"] not in counts or entry["rank"] > 2:
+            continue
+        for s, _ in phrase_spans(text, entry["cues"], 0, len(text)):
+            counts[entry["id"]] += cues["title_weight"] if s < title_end else 1.0
+    best = max(candidates, key=lambda c: counts[c])
+    return best if counts[best] > counts[default] else default
+
+
+def _publisher_voice(document: SegmentedDocument, cues: dict[str, Any]) -> bool:
+    """Whether the publisher speaks as "we" in enough content sentences to be the one stating its prices."""
+    text = document.text
+    voiced = sum(1 for s in document.content_sentences()
+                 if _starts_with(text, cues["publisher_voice"], s.start, s.end))
+    return voiced >= cues["publisher_voice_min_sentences"]
+
+
 def read_sentences(document: SegmentedDocument, cues: dict[str, Any], vocabulary: Vocabulary) -> list[SentenceReading]:
     """Every content sentence of a claim-bearing block with its reading (claims and the reasons for the rest)."""
     safety_terms = tuple(sorted({s for t in vocabulary.of_kind("side-effect") for s in t.synonyms}))
     ctx = _Context(document.text, cues, cues.get("certainty", {}), cues.get("numbers", {}), safety_terms,
-                   _patient_speakers(document, cues))
+                   _patient_speakers(document, cues), _dominant_drug(document, cues),
+                   _publisher_voice(document, cues))
     by_block: dict[int, list[Sentence]] = defaultdict(list)
     for sentence in document.content_sentences():
         by_block[sentence.block_index].append(sentence)
