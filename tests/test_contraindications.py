@@ -61,6 +61,25 @@ def contraindications(text: str) -> list[Row]:
                  [("pregnancy", "pregnancy", "contraindication")], id="clause-break"),
     pytest.param("Esketamine is not approved for children.",
                  [("children", "pediatric-age", "contraindication")], id="not-approved"),
+    pytest.param("The clinic will not offer infusions to anyone with:\n\n• severe liver problems\n"
+                 "• a drug or alcohol misuse problem\n",
+                 [("severe liver problems", "liver-disease", "contraindication"),
+                  ("drug or alcohol misuse", "substance-use-disorder", "contraindication")],
+                 id="negated-offer-lead-in"),
+    pytest.param("Esketamine must not be given to anyone with raised pressure inside the head or an abnormal "
+                 "tangle of blood vessels in the brain.",
+                 [("raised pressure inside the head", "increased-intracranial-pressure", "contraindication"),
+                  ("abnormal tangle of blood vessels", "arteriovenous-malformation", "contraindication")],
+                 id="lay-condition-names"),
+    pytest.param("If you are on benzodiazepines, ask your doctor before your first session.",
+                 [("benzodiazepines", "concurrent-psychotropic-medication", "caution")], id="ask-your-doctor"),
+    pytest.param("Prescribers weigh the risks with more care in someone whose heart condition is unstable.",
+                 [("heart condition is unstable", "unstable-cardiovascular-disease", "caution")],
+                 id="weigh-the-risks"),
+    pytest.param("Who should not receive ketamine?\n\nThe team reviews your case carefully if you have a heart "
+                 "or blood vessel problem.",
+                 [("heart or blood vessel problem", "unstable-cardiovascular-disease", "caution")],
+                 id="own-caution-beats-section-exclusion"),
 ])
 def test_rows(text: str, expected: list[Row]) -> None:
     assert contraindications(text) == expected

@@ -132,6 +132,17 @@ def test_matcher_respects_word_and_hyphen_boundaries() -> None:
     pytest.param("Long-term recreational users can develop bladder damage known as ketamine cystitis.",
                  [("bladder damage known as ketamine cystitis", "cystitis", "recreational", "hedged", None)],
                  id="recreational-merged"),
+    pytest.param("Esketamine may cause uncontrolled movements of the eyes, shallow breathing and blurred eyesight.",
+                 [("uncontrolled movements of the eyes", "nystagmus", "unspecified", "hedged", None),
+                  ("shallow breathing", "respiratory-depression", "unspecified", "hedged", None),
+                  ("blurred eyesight", "blurred-vision", "unspecified", "hedged", None)], id="lay-paraphrases"),
+    pytest.param("Complaints heard most often after the spray were a strange taste and unclear speech.",
+                 [("strange taste", "dysgeusia", "unspecified", "asserted", "common"),
+                  ("unclear speech", "slurred-speech", "unspecified", "asserted", "common")],
+                 id="complaints-most-often"),
+    pytest.param("Patients report a detached sensation and a reduced sense of touch.",
+                 [("detached sensation", "dissociation", "unspecified", "asserted", None),
+                  ("reduced sense of touch", "numbness", "unspecified", "asserted", None)], id="sensations"),
 ])
 def test_rows(text: str, expected: list[Row]) -> None:
     assert side_effects(text) == expected
