@@ -137,3 +137,39 @@ def test_digit_ratios_are_percentages_and_positions_are_not_amounts(cues) -> Non
         ("more than 1 in 10", 10, 10, "more-than", "percent", "proportion")]
     assert quantities("Weeks 1 to 4: administer twice per week. Day 1 starting dose: 56 mg.", cues) == [
         ("twice per week", 2, 2, "exact", "count", "other"), ("56 mg", 56, 56, "exact", "mg", "dose")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a year is no count, even with a counted noun after it
+    ("The spray was cleared in 2020 for adults with depression.", [("2020", 2020, 2020, "exact", None, "year")]),
+    # "a day or two": one range of the unit word and the number after "or"; an ending cue makes it a duration
+    ("The dizziness wore off within a day or two.", [("within a day or two", 1, 2, "up-to", "d", "duration")]),
+    ("Most people notice relief within an hour or two.", [("within an hour or two", 1, 2, "up-to", "h", "onset")]),
+    # week positions joined by "through" are positions too
+    ("Doses are weekly for weeks three through six.", []),
+    ("From week 7, doses are spaced out.", []),
+    # "one dose every ...": the one only introduces the interval; "N doses per week" is a frequency
+    ("After that, one dose every 3 weeks.", [("every 3 weeks", 3, 3, "exact", "wk", "other")]),
+    ("At first, three doses per week.", [("three doses per week", 3, 3, "exact", "count", "other")]),
+    # alternatives of one unit are one range
+    ("The nurse gives 20 mg or 40 mg.", [("20 mg or 40 mg", 20, 40, "exact", "mg", "dose")]),
+    # ages
+    ("It is licensed for adults 21 and older.", [("21 and older", 21, 21, "at-least", "a", "other")]),
+    ("It is not approved for teenagers under 16.", [("under 16", 16, 16, "less-than", "a", "other")]),
+    # attributive durations and visit lengths
+    ("In a six-week study, mood improved.", [("six-week", 6, 6, "exact", "wk", "duration")]),
+    ("Expect to spend around three hours at the office.", [("around three hours", 3, 3, "approx", "h", "duration")]),
+    ("Doses are given daily during the first two weeks.", [("two weeks", 2, 2, "exact", "wk", "duration")]),
+    # a qualifier after an opening quotation mark; a share of non-responders is a proportion
+    ("“Nearly half of patients get no benefit,” she said.",
+     [("Nearly half", 50, 50, "approx", "percent", "proportion")]),
+])
+def test_general_quantity_rules(cues, text: str, expected: list[tuple]) -> None:
+    assert quantities(text, cues) == expected
+
+
+def test_each_rate_takes_the_measure_named_after_it_and_the_comparison_arm_follows_in_turn(cues) -> None:
+    text = ("In the study, 60% of patients improved and 25% reached remission, versus 30% and 10% with a "
+            "sham treatment.")
+    assert [q[0::5] for q in quantities(text, cues)] == [
+        ("60%", "response-rate"), ("25%", "remission-rate"), ("30%", "response-rate"), ("10%", "remission-rate")]

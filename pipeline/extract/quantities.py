@@ -50,6 +50,11 @@ class _Patterns:
     implicit: re.Pattern[str]
     implicit_plus: re.Pattern[str]
     ago: re.Pattern[str]
+    age_before: re.Pattern[str]
+    per_period: re.Pattern[str]
+    attributive_duration: re.Pattern[str]
+    position_joiner: re.Pattern[str]
+    alternative: re.Pattern[str]
 
 
 @lru_cache(maxsize=8)
@@ -60,7 +65,7 @@ def _patterns(frozen: str) -> _Patterns:
     units = {p.lower(): name for name, phrases in cues["units"].items() for p in phrases}
     implicit_units = list(cues["implicit_one_units"])
     return _Patterns(
-        qualifier_before=re.compile(rf"(?:^|(?<=[\s(]))(?P<q>{_phrases(list(before))}),?\s+$", re.IGNORECASE),
+        qualifier_before=re.compile(rf"(?:^|(?<=[\s(“\"‘']))(?P<q>{_phrases(list(before))}),?\s+$", re.IGNORECASE),
         qualifier_names=before,
         qualifier_after=re.compile(rf"\s?(?P<q>{_word_alternation(list(after))})", re.IGNORECASE),
         after_names=after,
@@ -84,6 +89,11 @@ def _patterns(frozen: str) -> _Patterns:
             rf"(?P<u>{_phrases(implicit_units)})(?![\w+-])", re.IGNORECASE),
         implicit_plus=re.compile(rf"(?<![\w-])(?P<u>{_phrases(implicit_units)})\+", re.IGNORECASE),
         ago=re.compile(rf"\s+(?:{_phrases(cues['ago_cues'])})(?![\w])", re.IGNORECASE),
+        age_before=re.compile(rf"(?<![\w])(?:{_phrases(cues['age_nouns'])})\s+$", re.IGNORECASE),
+        per_period=re.compile(rf"\s?(?P<p>{_word_alternation(cues['per_periods'])})", re.IGNORECASE),
+        attributive_duration=re.compile(rf"\s+(?:{_phrases(cues['duration_nouns_after'])})(?![\w])", re.IGNORECASE),
+        position_joiner=re.compile(rf"\s*(?:{_phrases(cues['position_joiners'])})\s*", re.IGNORECASE),
+        alternative=re.compile(rf"\s+(?:{_phrases(cues['alternative_joiners'])})\s+", re.IGNORECASE),
     )
 
 
@@ -119,11 +129,15 @@ def _is_year(number: NumberSpan, cues: dict[str, Any]) -> bool:
                                        and low <= number.low <= high and number.end - number.start == 4)
 
 
+def _is_position(text: str, lo: int, number: NumberSpan, cues: dict[str, Any], p: _Patterns) -> bool:
+    return not _is_year(number, cues) and p.position.search(text, max(lo, number.start - 12), number.start) is not None
+
+
 def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any], p: _Patterns) -> _Draft | None:
     """Extend a number over its currency sign, unit, counted noun, frequency and qualifier words."""
     if number.kind == "ordinal" or _glued(text, number):
         return None
-    if not _is_year(number, cues) and p.position.search(text, max(lo, number.start - 12), number.start):
+    if _is_position(text, lo, number, cues, p):
         return None  # a position ("week 9", "Day 1", "Jan. 5"), not an amount
     if number.kind == "fraction" and p.fraction_blocker.search(text, max(lo, number.start - 12), number.start):
         return None  # "the second half of 2024"
@@ -160,11 +174,19 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
     qualifier, phrase = ("at-least", "") if plus and unit_match else ("exact", "")
     if after and not plus:
         qualifier, end = p.after_names[re.sub(r"\s+", " ", after.group("q").lower())], after.end()
-    bare = unit is None and not other_unit and number.kind in ("digits", "words", "range")
+    bare = (unit is None and not other_unit and number.kind in ("digits", "words", "range")
+            and not _is_year(number, cues))  # "in 2019 for adults": a year counts nothing
     noun = p.count_noun.match(text, end, hi) if bare else None
-    if noun:
+    if bare and not noun and _is_age(text, lo, number, end, cues, p):
+        unit = "a"  # "adults 18 and older", "children under 18": an age in years
+    elif noun:
         unit, end = "count", noun.end()
-    elif bare and not _is_year(number, cues):
+        per = p.per_period.match(text, end, hi)
+        if per:
+            frequency, end = True, per.end()  # "two doses per week": a frequency
+        elif low == 1 and p.interval_next.match(text, end, hi):
+            return None  # the "one dose" of "one dose every two weeks" only introduces the interval
+    elif bare:
         unit = "count"
     interval_after = p.interval_after.match(text, end, hi)
     if interval_after and unit in _TIME_UNITS:
@@ -187,6 +209,19 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
     return _Draft(start, end, number.start, low, high, qualifier, phrase, unit, frequency, interval, kind)
 
 
+def _is_age(text: str, lo: int, number: NumberSpan, end: int, cues: dict[str, Any], p: _Patterns) -> bool:
+    """A bare number after a person noun, a qualifier between ("adolescents under 18"), or before an age
+    phrase ("18 and older")."""
+    tail = re.sub(r"\s+", " ", text[number.end:end].lower()).strip()
+    if tail and any(tail == a for a in cues["age_after"]):
+        return True
+    prefix_end = number.start
+    qualifier = p.qualifier_before.search(text, max(lo, prefix_end - 25), prefix_end)
+    if qualifier:
+        prefix_end = qualifier.start()
+    return p.age_before.search(text, max(lo, prefix_end - 25), prefix_end) is not None
+
+
 def _implicit(text: str, lo: int, hi: int, cues: dict[str, Any], p: _Patterns) -> list[_Draft]:
     """"over a month", "the last decade", "month+": a unit word that stands for one of it."""
     drafts = []
@@ -204,7 +239,8 @@ def _implicit(text: str, lo: int, hi: int, cues: dict[str, Any], p: _Patterns) -
     return drafts
 
 
-_CONTEXT_CUES = ("percent_cost_cues", "remission_cues", "response_cues", "onset_cues", "duration_cues", "ending_cues")
+_CONTEXT_CUES = ("percent_cost_cues", "remission_cues", "non_response_cues", "response_cues", "onset_cues",
+                 "duration_cues", "ending_cues")
 
 
 def _context(text: str, start: int, end: int, cues: dict[str, Any]) -> frozenset[str]:
@@ -237,6 +273,8 @@ def _measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, Any], p
             return "cost"
         if "remission_cues" in context:
             return "remission-rate"
+        if "non_response_cues" in context:
+            return "proportion"  # "half still see little benefit": a share of non-responders
         if not negated and "response_cues" in context:
             return "response-rate"
         return "proportion"
@@ -252,14 +290,17 @@ def _time_measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, An
     before = text[max(lo, draft.start - 30): draft.start]
     if draft.interval or p.ago.match(text, draft.end, hi):
         return "other"
+    if _ends_with(before, cues["ending_cues"]):
+        return "duration"  # "the effects faded within an hour": how long they last
     if draft.qualifier_phrase in cues["onset_qualifier_words"]:
         return "onset"
     if draft.qualifier_phrase in cues["time_reference_before"] or _ends_with(before, cues["time_reference_before"]):
         return "other"
     if _starts_with(text[draft.end:hi], cues["onset_after"]):
         return "onset"
-    if draft.qualifier_phrase == "across" or _ends_with(before, cues["duration_before"]):
-        return "duration"
+    if (draft.qualifier_phrase == "across" or _ends_with(before, cues["duration_before"])
+            or p.attributive_duration.match(text, draft.end, hi)):
+        return "duration"  # "for two hours", "a four-week trial"
     if draft.unit == "a":
         return "other"
     if "ending_cues" in context:
@@ -300,17 +341,87 @@ def find_quantities(text: str, start: int, end: int, cues: dict[str, Any], numbe
     (a percentage of a denied outcome, "30% do not respond", is a proportion, not a response rate)."""
     p = _patterns(json.dumps(cues, sort_keys=True))
     numbers = _joined(text, find_numbers(text, number_cues, start, end), cues)
-    drafts = [d for n in numbers if (d := _grow(text, start, end, n, cues, p))]
+    implicit = [_implicit_range(text, d, numbers, p) for d in _implicit(text, start, end, cues, p)]
+    ranges = [(d.start, d.end) for d in implicit if d.low != d.high]  # "an hour or two" wins over its "two"
+    drafts = [d for d in _number_drafts(text, start, end, numbers, cues, p)
+              if not any(d.start < e and s < d.end for s, e in ranges)]
     taken = [(d.start, d.end) for d in drafts]
-    drafts += [d for d in _implicit(text, start, end, cues, p)
-               if not any(d.start < e and s < d.end for s, e in taken)]
-    quantities: list[Quantity] = []
-    context = _context(text, start, end, cues) if drafts else frozenset()
-    for draft in sorted(drafts, key=lambda d: d.start):
-        if quantities and draft.start < quantities[-1].end:
+    drafts += [d for d in implicit if not any(d.start < e and s < d.end for s, e in taken)]
+    drafts = _merge_alternatives(text, sorted(drafts, key=lambda d: d.start), p)
+    kept: list[_Draft] = []
+    for draft in drafts:
+        if not kept or draft.start >= kept[-1].end:
+            kept.append(draft)
+    context = _context(text, start, end, cues) if kept else frozenset()
+    measures = [_measure(text, start, end, d, cues, p, negated, context) for d in kept]
+    measures = _respective_rates(text, end, kept, measures, cues)
+    return tuple(Quantity(start=d.start, end=d.end, quote=text[d.start:d.end], value_low=d.low, value_high=d.high,
+                          qualifier=d.qualifier, unit=d.unit, measure=m) for d, m in zip(kept, measures, strict=True))
+
+
+def _number_drafts(text: str, lo: int, hi: int, numbers: list[NumberSpan], cues: dict[str, Any],
+                   p: _Patterns) -> list[_Draft]:
+    """Drafts of the numbers; a number joined to a position ("weeks five through eight") is a position too."""
+    drafts = []
+    position_end: int | None = None
+    for number in numbers:
+        if position_end is not None and p.position_joiner.fullmatch(text, position_end, number.start):
+            position_end = number.end
             continue
-        quantities.append(Quantity(
-            start=draft.start, end=draft.end, quote=text[draft.start:draft.end], value_low=draft.low,
-            value_high=draft.high, qualifier=draft.qualifier, unit=draft.unit,
-            measure=_measure(text, start, end, draft, cues, p, negated, context)))
-    return tuple(quantities)
+        position_end = number.end if _is_position(text, lo, number, cues, p) else None
+        draft = _grow(text, lo, hi, number, cues, p)
+        if draft:
+            drafts.append(draft)
+    return drafts
+
+
+def _implicit_range(text: str, draft: _Draft, numbers: list[NumberSpan], p: _Patterns) -> _Draft:
+    """"within an hour or two": the unit word and the number after "or" make one range."""
+    for number in numbers:
+        if number.kind in ("digits", "words") and number.low > draft.low and p.alternative.fullmatch(
+                text, draft.end, number.start):
+            return _Draft(draft.start, number.end, draft.number_start, draft.low, number.high, draft.qualifier,
+                          draft.qualifier_phrase, draft.unit, False, False, draft.kind)
+    return draft
+
+
+def _merge_alternatives(text: str, drafts: list[_Draft], p: _Patterns) -> list[_Draft]:
+    """"56 mg or 84 mg": two values of one unit joined by "or" are one range."""
+    merged: list[_Draft] = []
+    for draft in drafts:
+        previous = merged[-1] if merged else None
+        if (previous is not None and previous.unit == draft.unit and previous.unit not in (None, "count")
+                and not previous.frequency and not draft.frequency and draft.low > previous.high
+                and draft.qualifier == "exact" and p.alternative.fullmatch(text, previous.end, draft.start)):
+            merged[-1] = _Draft(previous.start, draft.end, previous.number_start, previous.low, draft.high,
+                                previous.qualifier, previous.qualifier_phrase, previous.unit, False,
+                                previous.interval, previous.kind)
+        else:
+            merged.append(draft)
+    return merged
+
+
+def _respective_rates(text: str, hi: int, drafts: list[_Draft], measures: list[str], cues: dict[str, Any]) -> list[str]:
+    """Several rates in one claim: each takes the rate cue that follows it before the next number ("52% responded
+    and 36% reached remission"); rates without one are the comparison arm and take the measures of the named
+    ones in turn ("compared with 31% and 18% on placebo")."""
+    rates = [i for i, m in enumerate(measures) if m in ("response-rate", "remission-rate")]
+    if len(rates) < 2:
+        return measures
+    result = list(measures)
+    named: list[str] = []
+    unnamed: list[int] = []
+    for position, index in enumerate(rates):
+        stop = drafts[rates[position + 1]].start if position + 1 < len(rates) else hi
+        following = text[drafts[index].end:stop]
+        found = [(s, name) for name, key in (("remission-rate", "remission_cues"), ("response-rate", "response_cues"))
+                 for s, _ in phrase_spans(following, cues[key])]
+        if found:
+            result[index] = min(found)[1]
+            named.append(result[index])
+        else:
+            unnamed.append(index)
+    for turn, index in enumerate(unnamed):
+        if named:
+            result[index] = named[turn % len(named)]
+    return result
