@@ -118,12 +118,15 @@ def _clause_end(text: str, start: int, limit: int) -> int:
     return end
 
 
-def _plausible(timing: Timing, group: _Group, text: str, sentence: str, g: Grammar) -> Timing | None:
+def _plausible(timing: Timing, group: _Group, text: str, sentence: tuple[int, int], g: Grammar,
+               mentions: list[Mention]) -> Timing | None:
     """The phase's timing when it reads as dosing, else None: a length alone needs an administration word
     just before it ("treatments over several weeks"), a count alone a verb of giving or a course noun in its
-    sentence ("patients self-administer three doses", not "the device delivers two sprays"), as-needed alone a label
-    or an administration word next to it; minutes and hours bound a session only (else they are how long
-    one infusion lasts)."""
+    sentence ("patients self-administer three doses", not "the device delivers two sprays") and no price there
+    ("a course of six infusions costs $2,400" restates a course for its price), as-needed alone a label or an
+    administration word next to it and no other medicine as what is given ("we can give you anti-nausea
+    medicine if needed"); minutes and hours bound a session only (else they are how long one infusion lasts)."""
+    words = text[sentence[0]:sentence[1]]
     kinds = {e.kind for e in group.elements}
     if timing.bounds_unit in ("min", "h") and timing.count is None and timing.period_unit not in ("min", "h"):
         timing = replace(timing, bounds_low=None, bounds_high=None, bounds_unit=None)
@@ -137,16 +140,45 @@ def _plausible(timing: Timing, group: _Group, text: str, sentence: str, g: Gramm
         before = " ".join(re.findall(r"[\w'’-]+", text[max(0, first - 80):first])[-3:])
         if not g.administration.search(before):
             return None
-    if groups == {"count"} and "course" not in kinds and not g.verbs.search(sentence) \
-            and not g.course_word.search(sentence):
+    if groups == {"count"} and "course" not in kinds and not g.verbs.search(words) \
+            and not g.course_word.search(words):
+        return None
+    if groups == {"count"} and timing.count == 1 and timing.count_max is None:
+        return None  # "you use one device": a single administration repeats nothing
+    if groups == {"count"} and _priced(text, group, sentence[1], g):
         return None
     if groups == {"as_needed"} and not group.labels and "course" not in kinds:
         element = next(e for e in group.elements if e.kind == "as-needed")
         around = " ".join([*re.findall(r"[\w'’-]+", text[max(0, element.start - 80):element.start])[-3:],
                            *re.findall(r"[\w'’-]+", text[element.end:element.end + 80])[:3]])
-        if not g.administration.search(around):
+        if not g.administration.search(around) or _other_medicine(text, sentence, g, mentions):
             return None
     return timing
+
+
+_PRICE_WINDOW_WORDS = 3
+
+
+def _priced(text: str, group: _Group, sentence_end: int, g: Grammar) -> bool:
+    """The count is what a price is about: a price word ("costs", "fee") or an amount of money ("$2,400")
+    within a few words after it ("a full course of six infusions costs $2,400"), not a price elsewhere in
+    its sentence ("a price of $450 per infusion ... most patients need 4 to 6 infusions")."""
+    end = max(e.end for e in group.elements)
+    following = text[end:min(sentence_end, end + 80)]
+    words = re.match(rf"(?:\W*[\w'’$€£.,-]+){{0,{_PRICE_WINDOW_WORDS}}}", following)
+    window = words.group() if words else ""
+    symbols = "".join(re.escape(s) for s in g.cues.get("currency_symbols") or [])
+    return bool(g.price.search(window) or (symbols and re.search(rf"[{symbols}]\s?\d", window)))
+
+
+def _other_medicine(text: str, sentence: tuple[int, int], g: Grammar, mentions: list[Mention]) -> bool:
+    """The sentence gives another medicine than the main drugs: it names a generic medicine noun
+    ("anti-nausea medicine") or a drug that is not a main drug, and no main drug."""
+    main = set(g.cues["main_drugs"])
+    named = [m[2] for m in mentions if sentence[0] <= m[0] < sentence[1]]
+    if any(drug in main for drug in named):
+        return False
+    return bool(set(named) - main) or bool(g.generic_medication.search(text, sentence[0], sentence[1]))
 
 
 def draft_phases(text: str, sentence_start: int, sentence_end: int, elements: list[Element],
@@ -165,7 +197,7 @@ def draft_phases(text: str, sentence_start: int, sentence_end: int, elements: li
         timing = Timing()
         for element in timing_elements:
             timing = timing.combine(element.timing)
-        timing = _plausible(timing, group, text, text[sentence_start:sentence_end], g)
+        timing = _plausible(timing, group, text, (sentence_start, sentence_end), g, mentions)
         if timing is None:
             continue
         if timing.bounds_unit is None:

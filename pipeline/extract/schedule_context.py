@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.records import SegmentedDocument, Term
+from pipeline.records import Block, SegmentedDocument, Term
 
 Mention = tuple[int, int, str]  # start, end, term id
 
@@ -158,13 +158,33 @@ def schedule_route(document: SegmentedDocument, mentions: Mentions, drug: str, p
 def _title_route(document: SegmentedDocument, own: tuple[Mention, ...], mentions: Mentions, drug: str,
                  cues: dict[str, Any]) -> str:
     """The one route the document's title names ("SPRAVATO (esketamine) nasal spray"), when the title names
-    the schedule's drug or no main drug at all."""
-    title = next((b for b in document.blocks if not b.marks), None)
-    if title is None:
+    the schedule's drug or no main drug at all. The title is the first block that is not boilerplate with the
+    short lines right under it (a leaflet's "Veltrana 28 mg nasal spray, solution" and "esketamine")."""
+    spans = [(block.start, block.end) for block in _title_blocks(document)]
+    if not spans:
         return "unspecified"
-    routes = {m[2] for m in _inside(own, [(title.start, title.end)])}
-    drugs = {m[2] for m in _inside(mentions.drugs, [(title.start, title.end)]) if m[2] in cues["main_drugs"]}
+    routes = {m[2] for m in _inside(own, spans)}
+    drugs = {m[2] for m in _inside(mentions.drugs, spans) if m[2] in cues["main_drugs"]}
     return routes.pop() if len(routes) == 1 and (not drugs or drug in drugs) else "unspecified"
+
+
+_TITLE_LINE_KINDS = {"heading", "question", "paragraph"}  # a block of these kinds ends the title
+_MAX_TITLE_LINES = 4
+
+
+def _title_blocks(document: SegmentedDocument) -> list[Block]:
+    """The first block that is not boilerplate, and the blocks right after it that are title lines: not
+    boilerplate, no heading, question or paragraph, and no sentence end ("Veltrana 28 mg nasal spray, solution")."""
+    first = next((b for b in document.blocks if not b.marks), None)
+    if first is None:
+        return []
+    found = [first]
+    for block in document.blocks[first.index + 1:first.index + _MAX_TITLE_LINES]:
+        body = document.text[block.start:block.end]
+        if block.marks or block.kind in _TITLE_LINE_KINDS or re.search(r"[.!?:;]", body):
+            break
+        found.append(block)
+    return found
 
 
 def _sentence_names(document: SegmentedDocument, mentions: Mentions, position: int, drug: str) -> bool:

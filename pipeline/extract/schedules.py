@@ -15,7 +15,7 @@ from pipeline.extract.schedule_context import (
     schedule_route,
     section_start,
 )
-from pipeline.extract.timing import Grammar, grammar, read_elements
+from pipeline.extract.timing import Grammar, Timing, grammar, read_elements
 from pipeline.records import Phase, Schedule, SegmentedDocument, Sentence, Vocabulary
 
 _ROWS = {"list-item", "table-row"}
@@ -30,6 +30,7 @@ class _Parsed:
     continues: bool  # it opens with a sequence connector ("After that, ...")
     row: bool  # it opens with a position or a phase label ("Weeks 5 to 8: ...", "Maintenance: ...")
     context: bool  # it names an administration, a drug or a route
+    session: bool  # all its phases are doses of one sitting (minutes or hours apart)
 
 
 @dataclass
@@ -57,7 +58,13 @@ def _parse(document: SegmentedDocument, sentence: Sentence, g: Grammar, cues: di
                and _opens_with(text, sentence, first.start))
     named = any(sentence.start <= m[0] < sentence.end for m in (*mentions.drugs, *mentions.routes))
     context = named or bool(g.administration.search(text, sentence.start, sentence.end))
-    return _Parsed(sentence, tuple(phases), continues, row, context)
+    session = bool(phases) and all(_in_session(p.timing) for p in phases)
+    return _Parsed(sentence, tuple(phases), continues, row, context, session)
+
+
+def _in_session(timing: Timing) -> bool:
+    """Doses of one sitting: minutes apart, or within minutes or hours."""
+    return timing.period_unit == "min" or timing.bounds_unit in ("min", "h")
 
 
 def _label_blocks(document: SegmentedDocument, g: Grammar) -> dict[int, str]:
@@ -100,7 +107,9 @@ def _chains(document: SegmentedDocument, parsed: list[_Parsed], label_blocks: di
             between = range(document.block_of(previous.sentence).index + 1, block.index)
             adjacent = all(index in label_blocks for index in between)
             rows = (item.row and previous.row) or {block.kind, document.block_of(previous.sentence).kind} <= _ROWS
-            joins = same_section and (
+            # the doses of one sitting ("2 or 3 devices, 5 minutes apart") are a schedule of their own,
+            # never a phase of the course told in the rows around them
+            joins = same_section and item.session == previous.session and (
                 (item.continues and current.gap <= max_gap)
                 or (item.row and previous.row and _contiguous(previous, item))
                 or (rows and adjacent and current.gap == 0))
@@ -153,7 +162,7 @@ def _labels(phases: list[DraftPhase], sentences: list[int], cues: dict[str, Any]
         timing = phase.timing
         if label is not None:
             result.append(label)
-        elif timing.period_unit == "min" or timing.bounds_unit in ("min", "h"):
+        elif _in_session(timing):
             result.append("session")
         elif len(phases) == 1:
             result.append(cues["default_label"])

@@ -96,6 +96,7 @@ class Grammar:
     """Compiled patterns of one cue set."""
 
     rates: tuple[re.Pattern[str], ...]
+    strong_rates: int  # how many of rates are read first (the rest are bare adverbs, read last)
     counts: tuple[re.Pattern[str], ...]
     bounds: re.Pattern[str]
     position: re.Pattern[str]
@@ -110,6 +111,8 @@ class Grammar:
     administration_end: re.Pattern[str]
     course_word: re.Pattern[str]
     rate_limit_end: re.Pattern[str]
+    price: re.Pattern[str]  # a word of cost ("costs", "fee")
+    generic_medication: re.Pattern[str]  # "medicine", "medication", ...
     cues: dict[str, Any]
 
 
@@ -138,8 +141,9 @@ def _compile(cue_json: str, drug_words: tuple[str, ...], route_words: tuple[str,
     verbs = _alt(cues["administration_verbs"])
     alternate = _alt(list(cues["alternate_words"]))
     approx = rf"(?:(?:{_alt(cues['approximations'])})\s+)?"
+    pause = _alt(cues.get("interval_nouns") or []) or "(?!)"
     times = rf"(?P<f>{NUM}|{TIMES})(?:\s+or\s+(?P<f2>{NUM}|{TIMES}))?"
-    rates = (
+    strong = (
         # "twice a week", "three times per month", "2-3 infusions a week"
         rf"{_LEFT}{times}(?:\s+times|\s*[x×])?(?:\s+{mods}(?:{admin}))?(?:\s+(?:a|an|per|each|every)\s+|\s*/\s*)"
         rf"(?P<u>{unit}){_RIGHT}",
@@ -156,6 +160,13 @@ def _compile(cue_json: str, drug_words: tuple[str, ...], route_words: tuple[str,
         rf"\s+(?:out\s+)?)?{approx}(?P<p>{NUM})\s+(?P<u>{unit})\s+apart{_RIGHT}",
         rf"{_LEFT}at\s+{approx}(?P<p>{NUM})[\s-](?P<u>{unit})\s+intervals{_RIGHT}",
         rf"{_LEFT}at\s+intervals\s+of\s+{approx}(?P<p>{NUM})\s+(?P<u>{unit}){_RIGHT}",
+        # "a 5-minute rest after each device", "a break of 10 minutes between doses": a pause between administrations
+        rf"{_LEFT}(?:an?\s+)?{approx}(?P<p>{NUM})[\s-](?P<u>{unit})\s+(?:{pause})\s+(?:after|between)\s+"
+        rf"(?:(?:each|every|the)\s+)?{mods}(?:{admin}){_RIGHT}",
+        rf"{_LEFT}(?:an?\s+)?(?:{pause})\s+of\s+{approx}(?P<p>{NUM})\s+(?P<u>{unit})\s+(?:after|between)\s+"
+        rf"(?:(?:each|every|the)\s+)?{mods}(?:{admin}){_RIGHT}",
+    )
+    weak = (
         # "daily Lexapro", "weekly infusions", "daily medication like Lexapro"
         rf"{_LEFT}(?P<adv>{adverb})\s+(?:[\w'’-]+\s+){{0,2}}?(?:{head}){_RIGHT}"
         rf"(?:\s*,?\s+(?:{example})\s+(?:{drug}){_RIGHT})?",
@@ -168,6 +179,7 @@ def _compile(cue_json: str, drug_words: tuple[str, ...], route_words: tuple[str,
         rf"{_LEFT}(?P<adv>{adverb}){_RIGHT}(?=\s*,?\s+or\s)",
         rf"(?<=\sor\s)(?P<adv>{adverb}){_RIGHT}",
     )
+    rates = (*strong, *weak)
     counts = (
         # "a course of eight sessions", "a total of 6 infusions", "a series of treatments"
         rf"{_LEFT}(?:(?:an?|the)\s+)?(?:[\w-]+\s+)?(?:{course})\s+of\s+(?:(?P<q>{qualifier})\s+)?(?:(?P<c>{NUM})\s+)?"
@@ -181,18 +193,25 @@ def _compile(cue_json: str, drug_words: tuple[str, ...], route_words: tuple[str,
         rf"{_LEFT}(?P<prep>{_alt(cues['bounds_prepositions'])})\s+(?:(?:the|a\s+period\s+of)\s+)?"
         rf"(?:(?P<pos>{_alt(cues['bounds_positions'])}|{ORD})\s+)?(?:(?P<q>{qualifier})\s+)?"
         rf"(?:(?P<n>{NUM})|(?P<one>an?)|(?P<vague>{_alt(cues['vague_amounts'])}))?[\s-]*(?P<u>{unit}){_RIGHT}")
+    open_start = _alt(cues.get("position_open_starts") or []) or "(?!)"
+    position_units = _alt(list(cues["position_units"]))
+    range_words = _alt(cues["position_range_words"])
     position = (
-        rf"{_LEFT}(?P<u>{_alt(list(cues['position_units']))})\s+(?P<n>{NUM})"
-        rf"(?:\s+(?:{_alt(cues['position_range_words'])})\s+(?P<n2>{NUM}))?"
+        rf"{_LEFT}(?:(?P<from>{open_start})\s+)?(?P<u>{position_units})\s+(?P<n>{NUM})"
+        rf"(?:\s+(?:{range_words})\s+(?P<n2>{NUM}))?"
         rf"(?P<open>\s*\+|\s+(?:{_alt(cues['position_open_ends'])}){_RIGHT})?(?![\w\-\ue000-\ue00f])")
     labels = tuple((label, _words(words)) for label, words in cues["labels"].items())
     all_labels = _alt([w for words in cues["labels"].values() for w in words])
-    header = rf"{_LEFT}(?:{all_labels})(?:\s+(?:{_alt(cues['label_nouns'])}))?\s*:"
+    # "Maintenance phase:", and a label with the position of its row: "Maintenance phase, weeks 5 to 8:"
+    row_position = rf"(?:{position_units})\s+{NUM}(?:\s+(?:{range_words})\s+{NUM})?"
+    header = (rf"{_LEFT}(?:{all_labels})(?:\s+(?:{_alt(cues['label_nouns'])}))?"
+              rf"(?:\s*[,(\u2013\u2014-]?\s*{row_position}\)?)?\s*:")
     label_block = rf"\s*(?:the\s+)?(?:{all_labels})(?:\s+(?:{_alt(cues['label_nouns'])}))?(?:\s*\([^)]*\))?\s*:?\s*"
     connectors = "|".join(f"(?:{c})" for c in cues["sequence_connectors"])
     flags = re.IGNORECASE
     return Grammar(
         rates=tuple(re.compile(p, flags) for p in rates),
+        strong_rates=len(strong),
         counts=tuple(re.compile(p, flags) for p in counts),
         bounds=re.compile(bounds, flags),
         position=re.compile(position, flags),
@@ -207,6 +226,8 @@ def _compile(cue_json: str, drug_words: tuple[str, ...], route_words: tuple[str,
         course_word=re.compile(rf"(?<!\bof\s){_LEFT}(?:{course}){_RIGHT}", flags),
         administration_end=re.compile(rf"{_LEFT}(?:{admin})\s+$", flags),
         rate_limit_end=re.compile(rf"{_LEFT}(?:{_alt(cues['rate_limits'])})\s+$", flags),
+        price=_words(cues["price_words"]) if cues.get("price_words") else re.compile("(?!)"),
+        generic_medication=_words(cues["generic_medications"]),
         cues=cues)
 
 
@@ -361,7 +382,7 @@ class _Reader:
         unit = self.g.cues["position_units"][match.group("u").lower()]
         first = self.number(match, "n")
         last = self.number(match, "n2") or first
-        if match.group("open"):
+        if match.group("open") or match.group("from"):
             return self.element("position", match, Timing(), open_ended=True, position=(first.low, None, unit))
         length = float(last.high - first.low + 1)
         return self.element("position", match, Timing(bounds_low=length, bounds_high=length, bounds_unit=unit),
@@ -404,9 +425,10 @@ def read_elements(text: str, start: int, end: int, g: Grammar, number_cues: dict
     masked, by_offset = mask(text, start, end, numbers)
     reader = _Reader(g, masked, by_offset, start)
     candidates: list[tuple[int, Element]] = []
-    for tier, patterns, build in ((0, g.rates[:7], reader.rate), (1, g.counts, reader.count),
+    strong = g.strong_rates
+    for tier, patterns, build in ((0, g.rates[:strong], reader.rate), (1, g.counts, reader.count),
                                   (1, (g.position,), reader.position), (2, (g.bounds,), reader.bounds),
-                                  (3, g.rates[7:], reader.rate)):
+                                  (3, g.rates[strong:], reader.rate)):
         for pattern in patterns:
             for match in pattern.finditer(masked):
                 element = build(match)
