@@ -139,6 +139,11 @@ def test_fixture_texts_give_exactly_the_expected_schedules(extract: Extractor, n
     # a session: doses minutes apart
     ("Patients self-administer three doses, spaced five minutes apart.",
      {"label": "session", "count": 3, "frequency": 1, "period": 5, "period_unit": "min"}),
+    # a pause after or between the administrations of one sitting is their spacing
+    ("Each visit means 2 or 3 devices of the spray, with a 5-minute rest after each device.",
+     {"label": "session", "count": 2, "count_max": 3, "frequency": 1, "period": 5, "period_unit": "min"}),
+    ("Nurses give four injections of ketamine with a break of 10 minutes between injections.",
+     {"label": "session", "count": 4, "frequency": 1, "period": 10, "period_unit": "min"}),
     # as needed
     ("After that, booster infusions are given on an as-needed basis.", {"label": "maintenance", "as_needed": True}),
 ])
@@ -176,6 +181,13 @@ def test_phases_follow_connectors_across_sentences_and_paragraphs(extract: Extra
     "Effects typically peak within 2-3 days then taper off, hence the need for multiple/maintenance treatments.",
     "Ketamine should not be taken more than once a week.",
     "We see about 30 patients a day, five days a week.",
+    # as needed, but what is given is another medicine
+    "We can give you anti-nausea medicine during the infusion if needed.",
+    "Staff may give a benzodiazepine during your infusion as needed.",
+    # a price of a course already described, and a single administration
+    "A package of eight infusions costs $3,200 if booked at once.",
+    "Ten sessions are $4,000 when paid upfront.",
+    "At each appointment you take one dose.",
 ])
 def test_sentences_that_are_not_schedules(extract: Extractor, sentence: str) -> None:
     assert extract(f"Ketamine therapy\n\n{sentence}\n") == ()
@@ -229,3 +241,54 @@ def test_built_corpus_holds_the_worked_examples(built_package: Path) -> None:
         {"sequence": 2, "frequency": 1, "period": 1, "period_max": 3, "period_unit": "mo", "as_needed": True}]
     (taper,) = [v for k, v in by_quote.items() if "tapering sequence" in k]
     assert [p["sequence"] for p in taper] == [1, 2, 3, 4]
+
+
+def test_a_price_elsewhere_in_the_sentence_leaves_a_course_count(extract: Extractor) -> None:
+    (schedule,) = extract("Costs\n\nEach infusion is priced at $450, and most patients need 4 to 6 infusions.\n")
+    assert _timing(schedule) == [{"label": "unspecified", "count": 4, "count_max": 6}]
+
+
+def test_a_restated_course_with_its_price_adds_no_schedule(extract: Extractor) -> None:
+    text = ("How many infusions?\n\nA typical course is six infusions over two to three weeks.\n\n"
+            "What does it cost?\n\nA full course of six infusions costs $2,400 when paid in advance.\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [{"label": "unspecified", "count": 6, "bounds_low": 2, "bounds_high": 3,
+                                  "bounds_unit": "wk"}]
+
+
+def test_a_label_with_the_position_of_its_row_governs_the_whole_row(extract: Extractor) -> None:
+    text = ("How to use the spray\n\nEsketamine nasal spray is used in the clinic.\n"
+            "Induction phase, weeks 1 to 4: two doses per week.\n"
+            "Maintenance phase, weeks 5 to 8: one dose per week; from week 9: one dose every 1 or 2 weeks.\n")
+    (schedule,) = extract(text)
+    assert [p.label for p in schedule.phases] == ["induction", "maintenance", "maintenance"]
+    assert schedule.phases[2].quote == "from week 9: one dose every 1 or 2 weeks"
+    # "from week 9" says where the phase starts: no length
+    assert _timing(schedule)[2] == {"label": "maintenance", "frequency": 1, "period": 1, "period_max": 2,
+                                    "period_unit": "wk"}
+    assert [(p.bounds_low, p.bounds_high, p.bounds_unit) for p in schedule.phases[:2]] == [(4, 4, "wk")] * 2
+
+
+def test_a_session_is_not_chained_to_the_course_in_the_rows_before_it(extract: Extractor) -> None:
+    text = ("Using the spray\n\nEsketamine nasal spray is for adults.\n"
+            "Weeks 1 to 4: two doses per week.\n"
+            "Weeks 5 to 8: one dose per week.\n"
+            "Each dose is 2 or 3 devices, with a 5-minute rest after each device.\n")
+    course, session = extract(text)
+    assert [p.label for p in course.phases] == ["induction", "taper"]
+    assert [p.label for p in session.phases] == ["session"]
+
+
+def test_route_from_the_product_line_under_the_title(extract: Extractor) -> None:
+    text = ("Package leaflet: Information for the user\n\nZelvora 28 mg nasal spray, solution\nesketamine\n\n"
+            "Read this leaflet before use.\n\n1. How to use Zelvora\n"
+            "Weeks 1 to 4: two doses per week.\nWeeks 5 to 8: one dose per week.\n")
+    (schedule,) = extract(text)
+    assert (schedule.drug, schedule.route) == ("esketamine", "intranasal")
+
+
+def test_a_route_named_only_in_the_body_does_not_become_the_schedules_route(extract: Extractor) -> None:
+    text = ("Ketamine and depression\n\nMany clinics offer infusions.\n\n"
+            "Recovery\n\nLasting recovery comes with as-needed maintenance dosing.\n")
+    (schedule,) = extract(text)
+    assert (schedule.drug, schedule.route) == ("ketamine", "unspecified")
