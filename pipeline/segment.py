@@ -26,7 +26,6 @@ _DATE = re.compile(
 )
 MENU_RUN = 3  # this many consecutive one-to-three-word lines form a menu or a link list
 MENU_WORDS = 3
-CONTENT_WORDS = 6  # a block this long that is not a heading shows the page's content has begun
 # The look-behind makes a match start only at the first mark of a run ("!!!", "..."): without
 # it every position inside a long run is retried and the search takes quadratic time.
 _BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
@@ -133,7 +132,7 @@ def mark_blocks(text: str, blocks: list[Block], cues: dict[str, Any]) -> list[Bl
         is_call = any(c in lowered for c in calls)
         if block.kind in ("heading", "table-row") and _normal(body) in end_matter and seen_content:
             in_end_matter = True
-        if block.kind in ("paragraph", "list-item", "question", "quote") and len(body.split()) >= CONTENT_WORDS:
+        if block.kind in ("paragraph", "list-item", "question", "quote"):
             seen_content = True
         if block.kind == "heading":
             heading_index = block.index
