@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pipeline.extract.certainty import is_negated
-from pipeline.extract.cue_scope import Cue, clause_end, clause_start, find_cues, list_frames, words_back
+from pipeline.extract.cue_scope import Clauses, Cue, WordIndex, find_cues, list_frames
 from pipeline.extract.terms import term_matcher
 from pipeline.records import Contraindication, SegmentedDocument, Sentence, Vocabulary
 
@@ -44,71 +46,98 @@ def _rules(cues: dict[str, Any]) -> _Rules:
         certainty=cues.get("certainty", {}))
 
 
-def _cues(text: str, sentence: Sentence, rules: _Rules) -> list[Cue]:
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence with its clauses and words, found once."""
+
+    text: str
+    sentence: Sentence
+    rules: _Rules
+
+    @cached_property
+    def cues(self) -> list[Cue]:
+        """Exclusion, caution and guard cues."""
+        return find_cues(self.text, self.rules.groups, self.sentence.start, self.sentence.end)
+
+    @cached_property
+    def clauses(self) -> Clauses:
+        return Clauses.of(self.text, self.sentence, self.rules.breaks, self.rules.break_marks)
+
+    @cached_property
+    def words(self) -> WordIndex:
+        return WordIndex.of(self.text, self.sentence.start, self.sentence.end)
+
+
+def _holding(cues: list[Cue], position: int) -> Cue | None:
+    """Of disjoint cues in text order, the one holding position."""
+    index = bisect_right(cues, position, key=lambda c: c.start) - 1
+    return cues[index] if index >= 0 and position < cues[index].end else None
+
+
+def _cues(view: _Sentence) -> list[Cue]:
     """Exclusion, caution and guard cues of a sentence, negated predicates counted as exclusions."""
-    cues = find_cues(text, rules.groups, sentence.start, sentence.end)
+    text, sentence, rules = view.text, view.sentence, view.rules
+    cues = list(view.cues)
     for predicate in find_cues(text, {"contraindication": rules.predicates}, sentence.start, sentence.end):
-        clause = clause_start(text, sentence, predicate.start, rules.breaks, rules.break_marks)
-        reach = words_back(text, predicate.start, rules.reach + 1, clause)
-        if is_negated(text, rules.certainty, reach, predicate.end) \
-                and not any(c.start <= predicate.start < c.end for c in cues):
+        clause = view.clauses.start(predicate.start)
+        reach = view.words.back(predicate.start, rules.reach + 1, clause)
+        # predicates never overlap one another, so only the sentence's own cues can hold one
+        if is_negated(text, rules.certainty, reach, predicate.end) and _holding(view.cues, predicate.start) is None:
             cues.append(predicate)
     return sorted(cues, key=lambda c: c.start)
 
 
-def _sentence_scopes(text: str, sentence: Sentence, rules: _Rules) -> list[_Scope]:
+def _sentence_scopes(view: _Sentence) -> list[_Scope]:
     """One scope per clause holding a cue; its kind is contraindication if any cue there excludes."""
     scopes: dict[tuple[int, int], str] = {}
-    for cue in _cues(text, sentence, rules):
+    for cue in _cues(view):
         if cue.label == "guard":
             continue
-        span = (clause_start(text, sentence, cue.start, rules.breaks, rules.break_marks),
-                clause_end(text, sentence, cue.end, rules.breaks, rules.break_marks))
+        span = (view.clauses.start(cue.start), view.clauses.end(cue.end))
         if scopes.get(span) != "contraindication":
             scopes[span] = cue.label
     return [_Scope(s, e, kind) for (s, e), kind in scopes.items()]
 
 
-def _section_sentences(document: SegmentedDocument, heading_index: int) -> list[Sentence]:
-    """Content sentences under a heading or question, up to the next one."""
-    result = []
-    for sentence in document.content_sentences():
-        block = document.block_of(sentence)
-        if block.index <= heading_index:
-            continue
-        if block.kind in ("heading", "question"):
-            break
-        result.append(sentence)
-    return result
+def _section_kinds(document: SegmentedDocument, own: dict[int, list[_Scope]]) -> dict[int, str]:
+    """Kind inherited by each content sentence under a heading or question with cues of its own: the
+    section runs up to the next content sentence of a heading or question."""
+    content = document.content_sentences()
+    kinds: dict[int, list[str]] = {}
+    for sentence in content:
+        if sentence.index in own:
+            kinds.setdefault(sentence.block_index, []).append(_kind(own[sentence.index]))
+    inherited: dict[int, str] = {}
+    heading: int | None = None
+    for sentence in content:
+        if document.block_of(sentence).kind in ("heading", "question"):
+            heading = sentence.block_index
+        elif heading is not None and heading in kinds:
+            inherited[sentence.index] = "contraindication" if "contraindication" in kinds[heading] else "caution"
+    return inherited
 
 
-def _scoped_sentences(document: SegmentedDocument, rules: _Rules) -> list[tuple[Sentence, _Scope]]:
+def _scoped_sentences(views: list[_Sentence], document: SegmentedDocument) -> list[tuple[_Sentence, _Scope]]:
     """Every (sentence, scope) pair: cue clauses; then, for sentences without a cue of their own,
     the list items after a cue lead-in and the sections under a cue heading or question."""
-    text = document.text
     own: dict[int, list[_Scope]] = {}
-    for sentence in document.content_sentences():
-        scopes = _sentence_scopes(text, sentence, rules)
+    for view in views:
+        scopes = _sentence_scopes(view)
         if scopes:
-            own[sentence.index] = scopes
+            own[view.sentence.index] = scopes
     inherited: dict[int, str] = {}
     for frame in list_frames(document):
         if frame.lead_in is not None and frame.lead_in.index in own:
             inherited.update({item.index: _kind(own[frame.lead_in.index]) for item in frame.items})
-    for block in document.blocks:
-        if block.kind in ("heading", "question") and not block.marks:
-            kinds = [_kind(own[s.index]) for s in document.content_sentences()
-                     if s.block_index == block.index and s.index in own]
-            if kinds:
-                kind = "contraindication" if "contraindication" in kinds else "caution"
-                for sentence in _section_sentences(document, block.index):
-                    inherited.setdefault(sentence.index, kind)
+    for index, kind in _section_kinds(document, own).items():
+        inherited.setdefault(index, kind)
     pairs = []
-    for sentence in document.content_sentences():
+    for view in views:
+        sentence = view.sentence
         if sentence.index in own:
-            pairs.extend((sentence, scope) for scope in own[sentence.index])
+            pairs.extend((view, scope) for scope in own[sentence.index])
         elif sentence.index in inherited:
-            pairs.append((sentence, _Scope(sentence.start, sentence.end, inherited[sentence.index])))
+            pairs.append((view, _Scope(sentence.start, sentence.end, inherited[sentence.index])))
     return pairs
 
 
@@ -124,13 +153,15 @@ def extract_contraindications(
     text = document.text
     matcher = term_matcher(vocabulary.of_kind("condition") + vocabulary.of_kind("side-effect"))
     rows: dict[tuple[int, int], Contraindication] = {}
-    for sentence, scope in _scoped_sentences(document, rules):
-        cues = find_cues(text, rules.groups, sentence.start, sentence.end)
+    views = [_Sentence(text, sentence, rules) for sentence in document.content_sentences()]
+    for view, scope in _scoped_sentences(views, document):
+        cues = view.cues
         for match in matcher.find(text, scope.start, scope.end):
             if match.kind != "condition":
                 continue
-            before = [c for c in cues if c.end <= match.start and c.start >= scope.start]
-            if before and before[-1].label == "guard":
+            # the nearest cue before the match, if it lies in the scope
+            before = bisect_right(cues, match.start, key=lambda c: c.end) - 1
+            if before >= 0 and cues[before].start >= scope.start and cues[before].label == "guard":
                 continue
             key = (match.start, match.end)
             if key not in rows or (rows[key].kind == "caution" and scope.kind == "contraindication"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from functools import lru_cache
 
 
@@ -47,3 +48,44 @@ def phrase_spans(text: str, phrases: list[str] | tuple[str, ...], start: int = 0
 def normal(phrase: str) -> str:
     """A matched phrase as it is written in a cue list (lower case, single spaces)."""
     return re.sub(r"\s+", " ", phrase.lower())
+
+
+class DisjointSpans:
+    """Spans kept so far, none overlapping another; tells in log time whether a new span would overlap one.
+
+    Greedy selection ("longest first, each candidate kept unless it overlaps one kept before") with a
+    pairwise check costs the square of the number of candidates; this keeps the kept spans sorted instead.
+    """
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int]] = []  # sorted; disjoint, so their ends are sorted too
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether start-end overlaps a kept span (touching does not count)."""
+        # Of the kept spans starting before end, the last one reaches furthest.
+        index = bisect_left(self._spans, end, key=lambda span: span[0]) - 1
+        return index >= 0 and self._spans[index][1] > start
+
+    def add(self, start: int, end: int) -> bool:
+        """Keep start-end unless it overlaps a kept span; whether it was kept."""
+        if self.overlaps(start, end):
+            return False
+        insort(self._spans, (start, end))
+        return True
+
+
+def runs_back(text: str, end: int, count: int, floor: int = 0) -> int:
+    """Where the count-th run of non-white-space characters before end starts (never before floor).
+
+    A pattern anchored at end that spans at most count such runs cannot start before it, so a search
+    for it may start there instead of at the start of a long sentence.
+    """
+    position = end
+    for _ in range(count):
+        while position > floor and text[position - 1].isspace():
+            position -= 1
+        while position > floor and not text[position - 1].isspace():
+            position -= 1
+        if position <= floor:
+            return floor
+    return position

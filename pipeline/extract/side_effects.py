@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from itertools import accumulate, pairwise
 from typing import Any
 
-from pipeline.extract.certainty import cue_spans, is_negated
 from pipeline.extract.cue_scope import (
+    Clauses,
     Cue,
+    CueIndex,
     ListFrame,
-    clause_end,
-    clause_start,
+    WordIndex,
     find_cues,
     list_frames,
-    section_heading,
+    section_headings,
     word_count,
-    words_back,
 )
+from pipeline.extract.phrases import DisjointSpans, runs_back
 from pipeline.extract.terms import TermMatch, TermMatcher, normalise, term_matcher
-from pipeline.records import SegmentedDocument, Sentence, SideEffect, Vocabulary
+from pipeline.records import Block, SegmentedDocument, Sentence, SideEffect, Vocabulary
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _TITLES = ("heading", "question")  # they name a topic or ask; they frame sentences but state nothing
@@ -45,6 +49,7 @@ class _Rules:
     anaphor_verb: re.Pattern[str] | None
     coordinators: frozenset[str]
     left_conjunct: re.Pattern[str]  # "<word> and" right before a match
+    conjunct_runs: int  # runs of non-white-space characters a left conjunct with its link spans at most
     right_conjunct: re.Pattern[str]  # "and <up to 4 words>" right after a match
     separator: re.Pattern[str]  # what may stand between two items of an enumeration
     list_separator: re.Pattern[str]  # a comma or coordinator: two mentions are two items
@@ -92,7 +97,8 @@ def _rules(cues: dict[str, Any]) -> _Rules:
         anaphor = re.compile(rf"(?:{'|'.join(parts)})(?![\w])", re.IGNORECASE)
     verbs = cues.get("anaphor_verbs", [])
     breaks = cues.get("clause_breaks", [])
-    joined = _phrase_pattern(cues.get("coordinators", []) or ["and", "or"])
+    coordinators = cues.get("coordinators", []) or ["and", "or"]
+    joined = _phrase_pattern(coordinators)
     link = rf"(?:\s*,\s*(?:(?:{joined})\s+)?|\s+(?:{joined})\s+)"
     word = r"[^\W\d_][\w'’-]*"
     return _Rules(
@@ -107,6 +113,8 @@ def _rules(cues: dict[str, Any]) -> _Rules:
         if verbs else None,
         coordinators=frozenset(cues.get("coordinators", [])),
         left_conjunct=re.compile(rf"({word}){link}$", re.IGNORECASE),
+        # the conjunct, a comma standing alone, and the words of the longest coordinator
+        conjunct_runs=2 + max(len(c.split()) for c in coordinators),
         right_conjunct=re.compile(rf"{link}((?:{word}[ \t]*){{1,4}})", re.IGNORECASE),
         # an optional parenthesis between items: "dissociation (41%), dizziness (29%)"
         separator=re.compile(rf"(?:\s*\([^()]{{0,40}}\))?\s*,?\s*(?:(?:{joined})\s+)?", re.IGNORECASE),
@@ -145,7 +153,10 @@ def _coordinated(text: str, sentence: Sentence, match: TermMatch, terms: _Terms,
     words = normalise(match.quote).split()
     found: list[TermMatch] = []
     left_edge = match.start
-    while left := rules.left_conjunct.search(text, sentence.start, left_edge):
+    # The left conjunct ends at left_edge and spans a few runs of non-white-space: searching from
+    # the start of those runs finds what a search from the sentence's start finds, in constant time.
+    while left := rules.left_conjunct.search(
+            text, runs_back(text, left_edge, rules.conjunct_runs, sentence.start), left_edge):
         conjunct = left.group(1)
         term_id = next((t for k in range(1, len(words))
                         if (t := _lookup(f"{conjunct} {' '.join(words[k:])}", terms, rules))), None)
@@ -169,10 +180,13 @@ def _mentions(text: str, sentence: Sentence, terms: _Terms, rules: _Rules) -> tu
     """(side-effect mentions, every vocabulary match) of a sentence: matches of the side-effect
     vocabulary, conjuncts sharing their words, and repeats of one term close together merged."""
     every = list(terms.matchable.find(text, sentence.start, sentence.end))
+    taken = DisjointSpans()
+    for found in every:
+        taken.add(found.start, found.end)
     matches = [m for m in every if m.kind == "side-effect"]
     for match in list(matches):
         for extra in _coordinated(text, sentence, match, terms, rules):
-            if all(extra.end <= m.start or extra.start >= m.end for m in every):
+            if taken.add(extra.start, extra.end):
                 matches.append(extra)
                 every.append(extra)
     merged: list[TermMatch] = []
@@ -187,35 +201,199 @@ def _mentions(text: str, sentence: Sentence, terms: _Terms, rules: _Rules) -> tu
     return merged, every
 
 
+def _starts(spans: Sequence[TermMatch | Cue]) -> list[int]:
+    return [s.start for s in spans]
+
+
+@dataclass(frozen=True)
+class _Covering:
+    """Disjoint spans (vocabulary matches): which one holds a position."""
+
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, matches: Sequence[TermMatch]) -> _Covering:
+        spans = sorted({(m.start, m.end) for m in matches})
+        return cls([s for s, _ in spans], [e for _, e in spans])
+
+    def covers(self, position: int) -> bool:
+        index = bisect_right(self.starts, position) - 1
+        return index >= 0 and position < self.ends[index]
+
+
+@dataclass(frozen=True)
+class _Enumerations:
+    """The coordinated runs of vocabulary terms of a sentence ("nausea, dizziness, blurred vision and
+    dissociation"), each term's run found once."""
+
+    starts: list[int]
+    ends: list[int]
+    first: list[int]  # per term: the first term of its run
+    last: list[int]
+
+    @classmethod
+    def of(cls, text: str, every: Sequence[TermMatch], rules: _Rules) -> _Enumerations:
+        ordered = sorted({(m.start, m.end) for m in every})
+        linked = [rules.separator.fullmatch(text, left[1], right[0]) is not None
+                  for left, right in pairwise(ordered)]
+        first = list(range(len(ordered)))
+        for index in range(1, len(ordered)):
+            if linked[index - 1]:
+                first[index] = first[index - 1]
+        last = list(range(len(ordered)))
+        for index in range(len(ordered) - 2, -1, -1):
+            if linked[index]:
+                last[index] = last[index + 1]
+        return cls([s for s, _ in ordered], [e for _, e in ordered], first, last)
+
+    def around(self, mention: TermMatch) -> tuple[int, int]:
+        """The span of the run holding the mention."""
+        index = bisect_right(self.starts, mention.start) - 1
+        return self.starts[self.first[index]], self.ends[self.last[index]]
+
+
+@dataclass(frozen=True)
+class _GapWords:
+    """The words of a sentence that count towards a guard's reach: neither coordinators nor inside
+    a vocabulary term (so that a guard covers an enumeration)."""
+
+    words: WordIndex
+    counted: list[int]  # running count of counting words, one more entry than words
+    every: Sequence[TermMatch]
+    coordinators: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str, sentence: Sentence, every: Sequence[TermMatch], rules: _Rules) -> _GapWords:
+        words = WordIndex.of(text, sentence.start, sentence.end, _WORD)
+        covering = _Covering.of(every)
+        counts = [int(text[s:e].lower() not in rules.coordinators and not covering.covers(s))
+                  for s, e in zip(words.starts, words.ends, strict=True)]
+        return cls(words, [0, *accumulate(counts)], every, rules.coordinators)
+
+    def count(self, start: int, end: int) -> int:
+        words = self.words
+        if start < end and words.clean(start, end):
+            first, after = words.span(start, end)
+            return self.counted[after] - self.counted[first]
+        return sum(1 for w in _WORD.finditer(words.text, start, end)
+                   if w.group().lower() not in self.coordinators
+                   and not any(m.start <= w.start() < m.end for m in self.every))
+
+
 # --------------------------------------------------------------------------- one sentence
 
-def _cues(text: str, start: int, end: int, rules: _Rules) -> list[Cue]:
-    groups = {"effect": rules.effects, **{f"guard:{name}": phrases for name, phrases in rules.guards.items()}}
-    return find_cues(text, groups, start, end)
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence's cues, words and clauses, found once, for the rules asked once per mention."""
+
+    text: str
+    sentence: Sentence
+    rules: _Rules
+    terms: _Terms
+
+    def index(self, groups: dict[str, list[str]]) -> CueIndex:
+        return CueIndex.of(self.text, groups, self.sentence.start, self.sentence.end)
+
+    @cached_property
+    def cues(self) -> list[Cue]:
+        """Effect and guard cues."""
+        rules = self.rules
+        groups = {"effect": rules.effects, **{f"guard:{name}": phrases for name, phrases in rules.guards.items()}}
+        return find_cues(self.text, groups, self.sentence.start, self.sentence.end)
+
+    @cached_property
+    def effect_before(self) -> list[int]:
+        """Per count n of cues: the index of the last effect cue among the first n, or -1."""
+        found = [-1]
+        for index, cue in enumerate(self.cues):
+            found.append(index if cue.label == "effect" else found[-1])
+        return found
+
+    @cached_property
+    def effect_from(self) -> list[int]:
+        """Per cue index (and one past the last): the index of the first effect cue from there on."""
+        found = [len(self.cues)]
+        for index in range(len(self.cues) - 1, -1, -1):
+            found.append(index if self.cues[index].label == "effect" else found[-1])
+        return found[::-1]
+
+    @cached_property
+    def words(self) -> WordIndex:
+        return WordIndex.of(self.text, self.sentence.start, self.sentence.end)
+
+    @cached_property
+    def clauses(self) -> Clauses:
+        return Clauses.of(self.text, self.sentence, self.rules.breaks, self.rules.break_marks)
+
+    @cached_property
+    def bands(self) -> CueIndex:
+        return self.index(self.rules.bands)
+
+    @cached_property
+    def hedges(self) -> CueIndex:
+        return self.index({"hedge": self.rules.certainty.get("hedges", [])})
+
+    @cached_property
+    def negations(self) -> CueIndex:
+        return self.index({"negation": self.rules.certainty.get("negations", [])})
+
+    @cached_property
+    def exceptions(self) -> CueIndex:
+        return self.index({"exception": self.rules.certainty.get("negation_exceptions", [])})
+
+    @cached_property
+    def owner_before(self) -> CueIndex:
+        return self.index({"x": self.rules.owner_before})
+
+    @cached_property
+    def contexts(self) -> list[Cue]:
+        return find_cues(self.text, self.rules.contexts, self.sentence.start, self.sentence.end)
+
+    @cached_property
+    def drugs(self) -> tuple[TermMatch, ...]:
+        return self.terms.drugs.find(self.text, self.sentence.start, self.sentence.end)
+
+    @cached_property
+    def names_the_drug(self) -> bool:
+        """True when the sentence names one of our drugs, or refers to "the drug"."""
+        return any(m.term_id in self.rules.own_drugs for m in self.drugs) \
+            or bool(_spans(self.text, self.rules.drug_references, self.sentence.start, self.sentence.end))
+
+    @cached_property
+    def opens_with_continuation(self) -> bool:
+        """It opens with "They", "These", ..."""
+        opening = find_cues(self.text, {"x": self.rules.continuations}, self.sentence.start, self.sentence.end)
+        return bool(opening) and opening[0].start == self.sentence.start
+
+    @cached_property
+    def lists(self) -> bool:
+        """It holds a list cue."""
+        return bool(_spans(self.text, self.rules.list_cues, self.sentence.start, self.sentence.end))
 
 
-def _guard_reaches(text: str, guard: Cue, mention: TermMatch, every: list[TermMatch], rules: _Rules) -> bool:
+def _guard_reaches(gap: _GapWords, guard: Cue, mention: TermMatch, rules: _Rules) -> bool:
     """A guard governs the few words after it, and any enumeration of vocabulary terms there
     ("reduces suicidal thoughts, anxiety and insomnia"); not a clause further on."""
-    gap = [w for w in _WORD.finditer(text, guard.end, mention.start)
-           if w.group().lower() not in rules.coordinators
-           and not any(m.start <= w.start() < m.end for m in every)]
-    return len(gap) <= rules.guard_reach
+    return gap.count(guard.end, mention.start) <= rules.guard_reach
 
 
-def _owners(text: str, sentence: Sentence, every: list[TermMatch], terms: _Terms,
-            rules: _Rules) -> list[tuple[int, bool]]:
+def _owners(view: _Sentence, every: Sequence[TermMatch], rules: _Rules) -> list[tuple[int, bool]]:
     """(position, is ours) of each drug (or other cause, such as depression) that owns an effect
     statement in the sentence: "SSRIs can cause", "side effects of ketamine", "unlike opioids"."""
-    candidates = [(m.start, m.end, m.term_id in rules.own_drugs)
-                  for m in terms.drugs.find(text, sentence.start, sentence.end)]
+    text, sentence = view.text, view.sentence
+    covering = _Covering.of([m for m in every if m.kind != "drug"])
+    candidates = [(m.start, m.end, m.term_id in rules.own_drugs) for m in view.drugs]
     candidates += [(s, e, False) for s, e in _spans(text, rules.other_owners, sentence.start, sentence.end)
-                   if not any(m.start <= s < m.end for m in every if m.kind != "drug")]
+                   if not covering.covers(s)]
     owners = []
     for start, end, ours in candidates:
         after = any(word_count(text, end, s) <= 3
                     for s, _ in _spans(text, rules.owner_after, end, min(sentence.end, end + 60)))
-        before = any(not text[e:start].strip() for _, e in _spans(text, rules.owner_before, sentence.start, start))
+        # the last cue before the owner is the nearest one: if white space does not part it from the owner,
+        # it does not part any earlier one either
+        cue = view.owner_before.last(sentence.start, start)
+        before = cue is not None and not text[cue.end:start].strip()
         if after or before:
             owners.append((start, ours))
     return sorted(owners)
@@ -223,23 +401,35 @@ def _owners(text: str, sentence: Sentence, every: list[TermMatch], terms: _Terms
 
 def _owned_by_another(position: int, owners: list[tuple[int, bool]]) -> bool:
     """The nearest owner before the position (else the first after it) is not one of our drugs."""
-    before = [o for o in owners if o[0] < position]
-    owner = before[-1] if before else (owners[0] if owners else None)
+    before = bisect_left(owners, position, key=lambda o: o[0])
+    owner = owners[before - 1] if before else (owners[0] if owners else None)
     return owner is not None and not owner[1]
 
 
-def _band(text: str, sentence: Sentence, clause: tuple[int, int], anchors: list[tuple[int, int]],
-          rules: _Rules) -> str | None:
+def _band(view: _Sentence, clause: tuple[int, int], anchors: list[tuple[int, int]], rules: _Rules) -> str | None:
     """The band cue of the clause at most band_reach words from an anchor (the governing cue,
     the enumeration), the nearest one winning: "Common side effects include", "very rarely
     reported", "numbness [is] uncommon"."""
+    cues = view.bands.within(clause[0], clause[1])
+    words = view.words
+    # Only cues within reach of an anchor can win; the distance grows with every cue further away.
+    near: set[int] = set()
+    for start, end in anchors:
+        index = bisect_right(cues, start, key=lambda c: c.end) - 1
+        while index >= 0 and words.count(cues[index].end, start) <= rules.band_reach:
+            near.add(index)
+            index -= 1
+        index = bisect_left(cues, end, key=lambda c: c.start)
+        while index < len(cues) and words.count(end, cues[index].start) <= rules.band_reach:
+            near.add(index)
+            index += 1
     best: tuple[int, str] | None = None
-    for cue in find_cues(text, rules.bands, clause[0], clause[1]):
+    for cue in (cues[index] for index in sorted(near)):
         for start, end in anchors:
             if cue.end <= start:
-                distance = word_count(text, cue.end, start)
+                distance = words.count(cue.end, start)
             elif cue.start >= end:
-                distance = word_count(text, end, cue.start)
+                distance = words.count(end, cue.start)
             else:
                 continue
             if distance <= rules.band_reach and (best is None or distance < best[0]):
@@ -247,186 +437,227 @@ def _band(text: str, sentence: Sentence, clause: tuple[int, int], anchors: list[
     return best[1] if best else None
 
 
-def _lead_in_band(text: str, start: int, end: int, rules: _Rules) -> str | None:
-    """The last band cue of a list's lead-in."""
-    cues = find_cues(text, rules.bands, start, end)
-    return cues[-1].label if cues else None
+def _inside_one(spans: list[Cue], start: int, end: int) -> bool:
+    """Whether one of the disjoint spans (in text order) holds start-end."""
+    index = bisect_right(spans, start, key=lambda c: c.start) - 1
+    return index >= 0 and end <= spans[index].end
 
 
-def _certainty(text: str, rules: _Rules, hedge_from: int, negation_from: int, end: int) -> str:
+def _certainty(view: _Sentence, hedge_from: int, negation_from: int, end: int) -> str:
     """negated / hedged / asserted by the shared certainty cues; a hedge inside a band phrase
     ("may affect up to 1 in 10 people") does not count."""
-    if is_negated(text, rules.certainty, negation_from, end):
+    exceptions = view.exceptions.within(negation_from, end)
+    if any(not _inside_one(exceptions, n.start, n.end) for n in view.negations.within(negation_from, end)):
         return "negated"
-    bands = find_cues(text, rules.bands, hedge_from, end)
-    hedges = cue_spans(text, rules.certainty.get("hedges", []), hedge_from, end)
-    if any(not any(b.start <= s and e <= b.end for b in bands) for s, e in hedges):
+    bands = view.bands.within(hedge_from, end)
+    if any(not _inside_one(bands, h.start, h.end) for h in view.hedges.within(hedge_from, end)):
         return "hedged"
     return "asserted"
 
 
-def _context_in(text: str, start: int, end: int, position: int, rules: _Rules) -> str | None:
-    """The context cue nearest before position in text[start:end], else the first after it."""
-    cues = find_cues(text, rules.contexts, start, end)
-    before = [c for c in cues if c.end <= position]
+def _context_at(cues: list[Cue], position: int) -> str | None:
+    """Of cues in text order (none overlapping), the label of the one nearest before position, else
+    of the first after it."""
+    before = bisect_right(cues, position, key=lambda c: c.end)
     if before:
-        return before[-1].label
-    after = [c for c in cues if c.start >= position]
-    return after[0].label if after else None
+        return cues[before - 1].label
+    after = bisect_left(cues, position, key=lambda c: c.start)
+    return cues[after].label if after < len(cues) else None
 
 
-def _names_the_drug(text: str, sentence: Sentence, terms: _Terms, rules: _Rules) -> bool:
-    """True when the sentence names one of our drugs, or refers to "the drug"."""
-    return any(m.term_id in rules.own_drugs for m in terms.drugs.find(text, sentence.start, sentence.end)) \
-        or bool(_spans(text, rules.drug_references, sentence.start, sentence.end))
+# --------------------------------------------------------------------------- document
 
+@dataclass(frozen=True)
+class _Document:
+    """A document with the per-sentence and per-section answers the rules share, each found once."""
 
-def _context(document: SegmentedDocument, sentence: Sentence, position: int, terms: _Terms, rules: _Rules) -> str:
-    """The sentence's own cues; else its section heading or question. A sentence that names no
-    drug speaks of the text's subject, so it also inherits from the earlier sentences of its
-    section and from every heading above it."""
-    text = document.text
-    found = _context_in(text, sentence.start, sentence.end, position, rules)
-    if found:
+    document: SegmentedDocument
+    terms: _Terms
+    rules: _Rules
+    content: tuple[Sentence, ...]
+    order: dict[int, int]  # sentence index -> position among the content sentences
+    headings: tuple[Block | None, ...]  # section heading of each block
+    views: dict[int, _Sentence] = field(default_factory=dict)
+    fallbacks: dict[int, str] = field(default_factory=dict)
+    heading_frames: dict[int, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: SegmentedDocument, terms: _Terms, rules: _Rules) -> _Document:
+        content = document.content_sentences()
+        return cls(document, terms, rules, content, {s.index: n for n, s in enumerate(content)},
+                   section_headings(document))
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    def view(self, sentence: Sentence) -> _Sentence:
+        if sentence.index not in self.views:
+            self.views[sentence.index] = _Sentence(self.text, sentence, self.rules, self.terms)
+        return self.views[sentence.index]
+
+    def previous(self, sentence: Sentence) -> Sentence | None:
+        """The content sentence before it."""
+        position = self.order[sentence.index]
+        return self.content[position - 1] if position else None
+
+    @cached_property
+    def earlier_context(self) -> list[tuple[int, str] | None]:
+        """Per content sentence: (block index, context) of the nearest earlier one that names a context."""
+        found: list[tuple[int, str] | None] = [None]
+        for sentence in self.content[:-1]:
+            cues = self.view(sentence).contexts
+            found.append((sentence.block_index, cues[-1].label) if cues else found[-1])
         return found
-    block = document.block_of(sentence)
-    heading = section_heading(document, block)
-    inherits = not _names_the_drug(text, sentence, terms, rules)
-    if inherits:
-        floor = heading.index if heading is not None else -1
-        earlier = [s for s in document.content_sentences()
-                   if floor < s.block_index <= block.index and s.end <= sentence.start]
-        for previous in reversed(earlier):
-            found = _context_in(text, previous.start, previous.end, previous.end, rules)
-            if found:
-                return found
-    while heading is not None:
-        found = _context_in(text, heading.start, heading.end, heading.end, rules)
-        if found or not inherits:
-            return found or "unspecified"
-        heading = section_heading(document, heading)
-    return "unspecified"
+
+    @cached_property
+    def heading_context(self) -> list[str | None]:
+        """Per block: the context named by the nearest heading or question up to it that names one."""
+        found: list[str | None] = []
+        current: str | None = None
+        for block in self.document.blocks:
+            if block.kind in ("heading", "question") and not block.marks:
+                cues = find_cues(self.text, self.rules.contexts, block.start, block.end)
+                current = cues[-1].label if cues else current
+            found.append(current)
+        return found
+
+    def _heading_context(self, heading: Block) -> str | None:
+        cues = find_cues(self.text, self.rules.contexts, heading.start, heading.end)
+        return cues[-1].label if cues else None
+
+    def context(self, sentence: Sentence, position: int) -> str:
+        """The sentence's own cues; else its section heading or question. A sentence that names no
+        drug speaks of the text's subject, so it also inherits from the earlier sentences of its
+        section and from every heading above it."""
+        found = _context_at(self.view(sentence).contexts, position)
+        if found:
+            return found
+        if sentence.index not in self.fallbacks:
+            self.fallbacks[sentence.index] = self._inherited_context(sentence)
+        return self.fallbacks[sentence.index]
+
+    def _inherited_context(self, sentence: Sentence) -> str:
+        heading = self.headings[sentence.block_index]
+        inherits = not self.view(sentence).names_the_drug
+        if inherits:
+            floor = heading.index if heading is not None else -1
+            earlier = self.earlier_context[self.order[sentence.index]]
+            if earlier is not None and earlier[0] > floor:
+                return earlier[1]
+        if heading is None:
+            return "unspecified"
+        found = self.heading_context[heading.index] if inherits else self._heading_context(heading)
+        return found or "unspecified"
+
+    def frames_by_heading(self, sentence: Sentence) -> bool:
+        """The section heading or question speaks of side effects ("Side effects", "Is ketamine addictive?")."""
+        heading = self.headings[sentence.block_index]
+        if heading is None:
+            return False
+        if heading.index not in self.heading_frames:
+            text = self.text
+            self.heading_frames[heading.index] = bool(
+                _spans(text, self.rules.list_cues, heading.start, heading.end)) or any(
+                m.kind == "side-effect" for m in self.terms.matchable.find(text, heading.start, heading.end))
+        return self.heading_frames[heading.index]
+
+    def continues_a_listing(self, sentence: Sentence) -> bool:
+        """The sentence opens with "They"/"These"/... and the sentence before it in its paragraph
+        holds a list cue ("Side effects are usually mild. They include headache and fatigue.")."""
+        if not self.view(sentence).opens_with_continuation:
+            return False
+        previous = self.previous(sentence)
+        return previous is not None and previous.block_index == sentence.block_index and self.view(previous).lists
 
 
-def _heading_frames(document: SegmentedDocument, sentence: Sentence, terms: _Terms, rules: _Rules) -> bool:
-    """The section heading or question speaks of side effects ("Side effects", "Is ketamine addictive?")."""
-    heading = section_heading(document, document.block_of(sentence))
-    if heading is None:
-        return False
-    text = document.text
-    return bool(_spans(text, rules.list_cues, heading.start, heading.end)) or any(
-        m.kind == "side-effect" for m in terms.matchable.find(text, heading.start, heading.end))
-
-
-def _continues_a_listing(document: SegmentedDocument, sentence: Sentence, rules: _Rules) -> bool:
-    """The sentence opens with "They"/"These"/... and the sentence before it in its paragraph
-    holds a list cue ("Side effects are usually mild. They include headache and fatigue.")."""
-    text = document.text
-    opening = find_cues(text, {"x": rules.continuations}, sentence.start, sentence.end)
-    if not opening or opening[0].start != sentence.start:
-        return False
-    earlier = [s for s in document.content_sentences()
-               if s.block_index == sentence.block_index and s.end <= sentence.start]
-    return bool(earlier) and bool(_spans(text, rules.list_cues, earlier[-1].start, earlier[-1].end))
-
-
-def _enumeration(text: str, mention: TermMatch, every: list[TermMatch], rules: _Rules) -> tuple[int, int]:
-    """The span of the coordinated run of vocabulary terms holding the mention
-    ("nausea, dizziness, blurred vision and dissociation")."""
-    ordered = sorted({(m.start, m.end) for m in every})
-    index = ordered.index(next(span for span in ordered if span[0] <= mention.start < span[1]))
-    first = last = index
-    while first > 0 and rules.separator.fullmatch(text, ordered[first - 1][1], ordered[first][0]):
-        first -= 1
-    while last + 1 < len(ordered) and rules.separator.fullmatch(text, ordered[last][1], ordered[last + 1][0]):
-        last += 1
-    return ordered[first][0], ordered[last][1]
-
-
-def _sentence_rows(document: SegmentedDocument, sentence: Sentence, mentions: list[TermMatch],
-                   every: list[TermMatch], terms: _Terms, rules: _Rules, frame: _Frame | None) -> list[SideEffect]:
+def _sentence_rows(doc: _Document, sentence: Sentence, mentions: list[TermMatch], every: list[TermMatch],
+                   frame: _Frame | None) -> list[SideEffect]:
     """Rows for the mentions of one sentence; a list frame covers mentions with no cue of their own.
 
     The governing cue of a mention is the effect cue nearest before its enumeration (else one
     inside it, "risk of abuse and dependence", else the first after it): hedges and negations are read from a few words
     before it, a band next to it or next to the enumeration."""
-    text = document.text
-    cues = _cues(text, sentence.start, sentence.end, rules)
-    owners = _owners(text, sentence, every, terms, rules)
+    if not mentions:
+        return []
+    rules, view = doc.rules, doc.view(sentence)
+    cues = view.cues
+    owners = _owners(view, every, rules)
+    enumerations = _Enumerations.of(doc.text, every, rules)
+    gap: _GapWords | None = None
     rows = []
     for mention in mentions:
-        enum_start, enum_end = _enumeration(text, mention, every, rules)
-        before = [c for c in cues if c.end <= enum_start]
-        if before and before[-1].label.startswith("guard:") \
-                and _guard_reaches(text, before[-1], mention, every, rules):
-            continue
+        enum_start, enum_end = enumerations.around(mention)
+        before = bisect_right(cues, enum_start, key=lambda c: c.end)  # how many cues end before the enumeration
+        if before and cues[before - 1].label.startswith("guard:"):
+            gap = gap or _GapWords.of(doc.text, sentence, every, rules)
+            if _guard_reaches(gap, cues[before - 1], mention, rules):
+                continue
         if _owned_by_another(mention.start, owners):
             continue
-        clause = clause_start(text, sentence, mention.start, rules.breaks, rules.break_marks)
-        effects_before = [c for c in before if c.label == "effect"]
-        inside = [c for c in cues if c.label == "effect" and enum_start <= c.start and c.end <= enum_end]
-        after = [c for c in cues if c.start >= enum_end]
-        if effects_before and effects_before[-1].start >= clause:
-            governor = effects_before[-1]
+        clause = view.clauses.start(mention.start)
+        effect_before = view.effect_before[before]
+        inside = view.effect_from[bisect_left(cues, enum_start, key=lambda c: c.start)]
+        after = bisect_left(cues, enum_end, key=lambda c: c.start)
+        if effect_before >= 0 and cues[effect_before].start >= clause:
+            governor = cues[effect_before]
         elif frame is not None:
-            rows.append(_framed_row(document, sentence, mention, terms, rules, frame))
+            rows.append(_framed_row(doc, sentence, mention, frame))
             continue
-        elif inside:
-            governor = inside[0]
-        elif after and after[0].label == "effect":
-            governor = after[0]
-        elif effects_before or _heading_frames(document, sentence, terms, rules) \
-                or _continues_a_listing(document, sentence, rules):
+        elif inside < len(cues) and cues[inside].end <= enum_end:
+            governor = cues[inside]
+        elif after < len(cues) and cues[after].label == "effect":
+            governor = cues[after]
+        elif effect_before >= 0 or doc.frames_by_heading(sentence) or doc.continues_a_listing(sentence):
             governor = Cue(mention.start, mention.end, "effect")
         else:
             continue
         start = min(governor.start, mention.start)
         end = max(governor.end, mention.end)
         rows.append(SideEffect(
-            source_id=document.source_id, start=mention.start, end=mention.end, quote=mention.quote,
-            term=mention.term_id, context=_context(document, sentence, mention.start, terms, rules),
-            certainty=_certainty(text, rules, words_back(text, start, rules.hedge_reach, clause),
-                                 words_back(text, start, rules.negation_reach, clause), end),
-            frequency=_band(text, sentence, (clause, clause_end(text, sentence, enum_end, rules.breaks,
-                                                                rules.break_marks)),
+            source_id=doc.document.source_id, start=mention.start, end=mention.end, quote=mention.quote,
+            term=mention.term_id, context=doc.context(sentence, mention.start),
+            certainty=_certainty(view, view.words.back(start, rules.hedge_reach, clause),
+                                 view.words.back(start, rules.negation_reach, clause), end),
+            frequency=_band(view, (clause, view.clauses.end(enum_end)),
                             [(governor.start, governor.end), (enum_start, enum_end)], rules)))
     return rows
 
 
 # --------------------------------------------------------------------------- lists
 
-def _framed_row(document: SegmentedDocument, item: Sentence, mention: TermMatch, terms: _Terms,
-                rules: _Rules, frame: _Frame) -> SideEffect:
+def _framed_row(doc: _Document, item: Sentence, mention: TermMatch, frame: _Frame) -> SideEffect:
     """A list item's mention: certainty, band and (unless the item has its own) context from the frame."""
-    text = document.text
-    context = _context_in(text, item.start, item.end, mention.start, rules) \
-        or _context(document, frame.anchor, frame.window_end, terms, rules)
+    context = _context_at(doc.view(item).contexts, mention.start) or doc.context(frame.anchor, frame.window_end)
     if context == "unspecified" and frame.fallback is not None:
-        context = _context(document, frame.fallback, frame.fallback.end, terms, rules)
+        context = doc.context(frame.fallback, frame.fallback.end)
+    anchor = doc.view(frame.anchor)
+    band = anchor.bands.last(frame.window_start, frame.window_end)
     return SideEffect(
-        source_id=document.source_id, start=mention.start, end=mention.end, quote=mention.quote,
+        source_id=doc.document.source_id, start=mention.start, end=mention.end, quote=mention.quote,
         term=mention.term_id, context=context,
-        certainty=_certainty(text, rules, frame.window_start, frame.window_start, frame.window_end),
-        frequency=_lead_in_band(text, frame.window_start, frame.window_end, rules))
+        certainty=_certainty(anchor, frame.window_start, frame.window_start, frame.window_end),
+        frequency=band.label if band else None)
 
 
-def _list_frame(document: SegmentedDocument, frame: ListFrame, terms: _Terms, rules: _Rules) -> _Frame | None:
+def _list_frame(doc: _Document, frame: ListFrame) -> _Frame | None:
     """The frame a list's items get from its lead-in ("Common side effects include:", or a band
     such as "Very common:" under a side-effect heading), or from an anaphoric sentence after it
     ("These side effects may occur ...") when the lead-in did not introduce side effects."""
-    text = document.text
+    text, rules = doc.text, doc.rules
     lead = frame.lead_in
     if lead is not None:
-        cues = _cues(text, lead.start, lead.end, rules)
+        view = doc.view(lead)
+        cues = view.cues
         guarded = bool(cues) and cues[-1].label.startswith("guard:")
-        every = list(terms.matchable.find(text, lead.start, lead.end))
-        owned = _owned_by_another(lead.end, _owners(text, lead, every, terms, rules))
+        every = list(doc.terms.matchable.find(text, lead.start, lead.end))
+        owned = _owned_by_another(lead.end, _owners(view, every, rules))
         listing = _spans(text, rules.list_cues, lead.start, lead.end)
         if listing and not guarded and not owned:
-            clause = clause_start(text, lead, listing[0][0], rules.breaks, rules.break_marks)
-            return _Frame(lead, words_back(text, listing[0][0], rules.hedge_reach, clause), lead.end)
-        banded = find_cues(text, rules.bands, lead.start, lead.end)
-        if banded and not guarded and not owned and _heading_frames(document, lead, terms, rules):
+            clause = view.clauses.start(listing[0][0])
+            return _Frame(lead, view.words.back(listing[0][0], rules.hedge_reach, clause), lead.end)
+        banded = view.bands.cues
+        if banded and not guarded and not owned and doc.frames_by_heading(lead):
             return _Frame(lead, lead.start, lead.end)
     trailing = frame.trailing
     if trailing is not None and rules.anaphor is not None:
@@ -438,30 +669,30 @@ def _list_frame(document: SegmentedDocument, frame: ListFrame, terms: _Terms, ru
 
 # --------------------------------------------------------------------------- anaphors
 
-def _anaphor_rows(document: SegmentedDocument, sentence: Sentence, antecedents: list[SideEffect],
-                  rules: _Rules) -> list[SideEffect]:
+def _anaphor_rows(doc: _Document, sentence: Sentence, antecedents: list[SideEffect]) -> list[SideEffect]:
     """"These symptoms are very rarely reported at the subanesthetic doses ...": the terms just
     named again, one row each, when the sentence adds a frequency band or a new setting."""
-    text = document.text
+    text, rules = doc.text, doc.rules
     match = rules.anaphor.match(text, sentence.start, sentence.end) if rules.anaphor else None
     if match is None or not antecedents:
         return []
-    bands = find_cues(text, rules.bands, sentence.start, sentence.end)
-    context = _context_in(text, sentence.start, sentence.end, sentence.start, rules)
+    view = doc.view(sentence)
+    bands = view.bands.cues
+    context = _context_at(view.contexts, sentence.start)
     if not bands and (context is None or context in {a.context for a in antecedents}):
         return []
     end = match.end()
     if bands:
         verb = rules.anaphor_verb.match(text, bands[0].end, sentence.end) if rules.anaphor_verb else None
         end = verb.end() if verb else bands[0].end
-    certainty = _certainty(text, rules, sentence.start, sentence.start, sentence.end)
-    rows = []
-    for term in dict.fromkeys(a.term for a in antecedents):
-        source = next(a for a in antecedents if a.term == term)
-        rows.append(replace(source, start=match.start(), end=end, quote=text[match.start():end],
-                            context=context or source.context, certainty=certainty,
-                            frequency=bands[0].label if bands else source.frequency))
-    return rows
+    certainty = _certainty(view, sentence.start, sentence.start, sentence.end)
+    first: dict[str, SideEffect] = {}
+    for antecedent in antecedents:
+        first.setdefault(antecedent.term, antecedent)
+    return [replace(source, start=match.start(), end=end, quote=text[match.start():end],
+                    context=context or source.context, certainty=certainty,
+                    frequency=bands[0].label if bands else source.frequency)
+            for source in first.values()]
 
 
 # --------------------------------------------------------------------------- document
@@ -472,24 +703,26 @@ def extract_side_effects(
     """Side effects the document attributes to ketamine or esketamine, one row per mention."""
     rules = _rules(cues)
     terms = _terms(vocabulary)
-    text = document.text
+    doc = _Document.of(document, terms, rules)
     frames: dict[int, _Frame | None] = {}
     for frame in list_frames(document):
-        found_frame = _list_frame(document, frame, terms, rules)
+        found_frame = _list_frame(doc, frame)
         frames.update({item.index: found_frame for item in frame.items})
     rows: list[SideEffect] = []
     antecedents: list[SideEffect] = []
-    for sentence in document.content_sentences():
+    for sentence in doc.content:
         if document.block_of(sentence).kind in _TITLES:
             continue
-        mentions, every = _mentions(text, sentence, terms, rules)
-        found = _sentence_rows(document, sentence, mentions, every, terms, rules, frames.get(sentence.index))
+        mentions, every = _mentions(document.text, sentence, terms, rules)
+        found = _sentence_rows(doc, sentence, mentions, every, frames.get(sentence.index))
         if not mentions:
-            found = _anaphor_rows(document, sentence, antecedents, rules)
+            found = _anaphor_rows(doc, sentence, antecedents)
         rows.extend(found)
         # what a following anaphor refers to: the previous sentence's rows, or the whole list's
-        in_list = sentence.index in frames and sentence.index - 1 in frames
-        antecedents = [*antecedents, *found] if in_list else found
+        if sentence.index in frames and sentence.index - 1 in frames:
+            antecedents.extend(found)
+        else:
+            antecedents = list(found)
     unique: dict[tuple[int, int, str], SideEffect] = {}
     for row in sorted(rows, key=lambda r: (r.start, r.end, r.term)):
         unique.setdefault((row.start, row.end, row.term), row)

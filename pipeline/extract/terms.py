@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.extract.phrases import DisjointSpans
 from pipeline.records import Term
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -70,10 +71,9 @@ class TermMatcher:
                 key = " ".join(words)
                 if key in self.phrases:
                     candidates.append((first_start, last_end, key))
-        chosen: list[tuple[int, int, str]] = []
-        for candidate in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
-            if all(candidate[1] <= s or candidate[0] >= e for s, e, _ in chosen):
-                chosen.append(candidate)
+        taken = DisjointSpans()
+        chosen = [candidate for candidate in sorted(candidates, key=lambda c: (c[0] - c[1], c[0]))
+                  if taken.add(candidate[0], candidate[1])]
         return tuple(
             TermMatch(s, e, text[s:e], term_id, kind)
             for s, e, key in sorted(chosen)
