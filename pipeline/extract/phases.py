@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, replace
 
@@ -175,7 +176,9 @@ def _other_medicine(text: str, sentence: tuple[int, int], g: Grammar, mentions: 
     """The sentence gives another medicine than the main drugs: it names a generic medicine noun
     ("anti-nausea medicine") or a drug that is not a main drug, and no main drug."""
     main = set(g.cues["main_drugs"])
-    named = [m[2] for m in mentions if sentence[0] <= m[0] < sentence[1]]
+    first = bisect.bisect_left(mentions, (sentence[0],))  # mentions are in text order
+    last = bisect.bisect_left(mentions, (sentence[1],), lo=first)
+    named = [mentions[i][2] for i in range(first, last)]
     if any(drug in main for drug in named):
         return False
     return bool(set(named) - main) or bool(g.generic_medication.search(text, sentence[0], sentence[1]))
