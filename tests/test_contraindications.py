@@ -80,6 +80,14 @@ def contraindications(text: str) -> list[Row]:
                  "or blood vessel problem.",
                  [("heart or blood vessel problem", "unstable-cardiovascular-disease", "caution")],
                  id="own-caution-beats-section-exclusion"),
+    pytest.param("Tell your doctor if you take benzodiazepines or other psychiatric medications.",
+                 [("benzodiazepines or other psychiatric medications", "concurrent-psychotropic-medication",
+                   "caution")], id="coordinated-pair-of-one-condition"),
+    pytest.param("Ask your doctor first if you are pregnant or could be pregnant.",
+                 [("pregnant or could be pregnant", "pregnancy", "caution")], id="restated-condition"),
+    pytest.param("It is not for people with mania, or with psychosis and mania.",
+                 [("mania", "mania", "contraindication"), ("psychosis", "psychosis", "contraindication"),
+                  ("mania", "mania", "contraindication")], id="repeat-after-another-condition-stays-apart"),
 ])
 def test_rows(text: str, expected: list[Row]) -> None:
     assert contraindications(text) == expected

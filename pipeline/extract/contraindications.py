@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 from pipeline.extract.certainty import is_negated
-from pipeline.extract.cue_scope import Clauses, Cue, WordIndex, find_cues, list_frames
+from pipeline.extract.cue_scope import Clauses, Cue, WordIndex, find_cues, list_frames, word_count
 from pipeline.extract.terms import term_matcher
 from pipeline.records import Contraindication, SegmentedDocument, Sentence, Vocabulary
 
@@ -24,6 +24,7 @@ class _Rules:
     breaks: list[str]
     break_marks: list[str]
     certainty: dict[str, Any]
+    merge_gap: int
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def _rules(cues: dict[str, Any]) -> _Rules:
         predicates=cues.get("negated_predicates", []), reach=cues.get("negation_reach_words", 3),
         breaks=[b for b in breaks if re.fullmatch(r"[\w' -]+", b)],
         break_marks=[b for b in breaks if not re.fullmatch(r"[\w' -]+", b)],
-        certainty=cues.get("certainty", {}))
+        certainty=cues.get("certainty", {}), merge_gap=cues.get("merge_gap_words", 0))
 
 
 @dataclass(frozen=True)
@@ -168,4 +169,34 @@ def extract_contraindications(
                 rows[key] = Contraindication(
                     source_id=document.source_id, start=match.start, end=match.end, quote=match.quote,
                     condition=match.term_id, kind=scope.kind)
-    return tuple(rows[key] for key in sorted(rows))
+    return _merged(text, [rows[key] for key in sorted(rows)], rules)
+
+
+_SENTENCE_MARKS = re.compile(r"[.!?:;\n]")
+
+
+def _joinable(text: str, start: int, end: int, rules: _Rules) -> bool:
+    """Whether text[start:end], between two mentions of one condition, keeps them in one clause and
+    at most merge_gap words apart."""
+    if end - start > 40 * (rules.merge_gap + 1) or _SENTENCE_MARKS.search(text, start, end):
+        return False
+    if any(mark in text[start:end] for mark in rules.break_marks):
+        return False
+    return not find_cues(text, {"break": rules.breaks}, start, end) \
+        and word_count(text, start, end) <= rules.merge_gap
+
+
+def _merged(text: str, rows: list[Contraindication], rules: _Rules) -> tuple[Contraindication, ...]:
+    """Rows in text order, a mention of a condition merged with the next one of the same condition a
+    few words on in its clause: "children and teenagers", "an abnormal link between arteries and
+    veins (arteriovenous malformation)" are one row each."""
+    merged: list[Contraindication] = []
+    for row in rows:
+        previous = merged[-1] if merged else None
+        if previous is not None and previous.condition == row.condition \
+                and _joinable(text, previous.end, row.start, rules):
+            kind = "contraindication" if "contraindication" in (previous.kind, row.kind) else "caution"
+            merged[-1] = replace(previous, end=row.end, quote=text[previous.start:row.end], kind=kind)
+        else:
+            merged.append(row)
+    return tuple(merged)

@@ -42,6 +42,8 @@ class _Rules:
     other_owners: list[str]
     owner_after: list[str]
     owner_before: list[str]
+    owner_possessives: list[str]
+    owner_possessive_reach: int
     drug_references: list[str]
     contexts: dict[str, list[str]]
     bands: dict[str, list[str]]
@@ -49,6 +51,7 @@ class _Rules:
     anaphor_verb: re.Pattern[str] | None
     coordinators: frozenset[str]
     left_conjunct: re.Pattern[str]  # "<word> and" right before a match
+    coordinator_before: re.Pattern[str]  # "and"/"or" right before a position
     conjunct_runs: int  # runs of non-white-space characters a left conjunct with its link spans at most
     right_conjunct: re.Pattern[str]  # "and <up to 4 words>" right after a match
     separator: re.Pattern[str]  # what may stand between two items of an enumeration
@@ -101,23 +104,29 @@ def _rules(cues: dict[str, Any]) -> _Rules:
     joined = _phrase_pattern(coordinators)
     link = rf"(?:\s*,\s*(?:(?:{joined})\s+)?|\s+(?:{joined})\s+)"
     word = r"[^\W\d_][\w'’-]*"
+    optional = _phrase_pattern(cues.get("optional_words", []) or ["the"])
     return _Rules(
         effects=cues.get("effect_cues", []), list_cues=cues.get("list_cues", []),
         continuations=cues.get("continuations", []),
         guards=cues.get("guards", {}), guard_reach=cues.get("guard_reach_words", 5),
         own_drugs=frozenset(cues.get("own_drugs", [])), other_owners=cues.get("other_owners", []),
         owner_after=cues.get("owner_after", []), owner_before=cues.get("owner_before", []),
+        owner_possessives=cues.get("owner_possessives", []),
+        owner_possessive_reach=cues.get("owner_possessive_reach_words", 0),
         drug_references=cues.get("drug_references", []), contexts=cues.get("contexts", {}),
         bands=cues.get("frequency_bands", {}), anaphor=anaphor,
         anaphor_verb=re.compile(rf"\s+(?:be\s+)?(?:{_phrase_pattern(verbs)})(?![\w])", re.IGNORECASE)
         if verbs else None,
         coordinators=frozenset(cues.get("coordinators", [])),
         left_conjunct=re.compile(rf"({word}){link}$", re.IGNORECASE),
+        coordinator_before=re.compile(rf"(?<![\w'’])(?:{joined})\s+$", re.IGNORECASE),
         # the conjunct, a comma standing alone, and the words of the longest coordinator
         conjunct_runs=2 + max(len(c.split()) for c in coordinators),
         right_conjunct=re.compile(rf"{link}((?:{word}[ \t]*){{1,4}})", re.IGNORECASE),
-        # an optional parenthesis between items: "dissociation (41%), dizziness (29%)"
-        separator=re.compile(rf"(?:\s*\([^()]{{0,40}}\))?\s*,?\s*(?:(?:{joined})\s+)?", re.IGNORECASE),
+        # an optional parenthesis between items: "dissociation (41%), dizziness (29%)"; an optional
+        # determiner after the coordinator: "nausea and a headache"
+        separator=re.compile(rf"(?:\s*\([^()]{{0,40}}\))?\s*,?\s*(?:(?:{joined})\s+)?"
+                             rf"(?:(?:{optional})\s+)?", re.IGNORECASE),
         list_separator=re.compile(rf",|;|\b(?:{joined})\b", re.IGNORECASE),
         optional_words=frozenset(cues.get("optional_words", [])),
         breaks=[b for b in breaks if re.fullmatch(r"[\w' -]+", b)],
@@ -184,17 +193,24 @@ def _mentions(text: str, sentence: Sentence, terms: _Terms, rules: _Rules) -> tu
     for found in every:
         taken.add(found.start, found.end)
     matches = [m for m in every if m.kind == "side-effect"]
+    conjuncts: set[tuple[int, int]] = set()
     for match in list(matches):
         for extra in _coordinated(text, sentence, match, terms, rules):
             if taken.add(extra.start, extra.end):
                 matches.append(extra)
                 every.append(extra)
+                if extra.term_id == match.term_id:
+                    conjuncts.add((extra.start, extra.end))
     merged: list[TermMatch] = []
     for match in sorted(matches, key=lambda m: m.start):
         previous = merged[-1] if merged else None
+        # "a dreamy, disconnected feeling": a conjunct sharing the head of a match of its own term
+        # is one mention with it
+        same_item = previous is not None and previous.term_id == match.term_id and (
+            (previous.start, previous.end) in conjuncts or (match.start, match.end) in conjuncts)
         if previous and previous.term_id == match.term_id \
                 and word_count(text, previous.end, match.start) <= rules.merge_gap \
-                and not rules.list_separator.search(text, previous.end, match.start):
+                and (same_item or not rules.list_separator.search(text, previous.end, match.start)):
             merged[-1] = TermMatch(previous.start, match.end, text[previous.start:match.end], match.term_id, match.kind)
         else:
             merged.append(match)
@@ -390,6 +406,10 @@ def _owners(view: _Sentence, every: Sequence[TermMatch], rules: _Rules) -> list[
     for start, end, ours in candidates:
         after = any(word_count(text, end, s) <= 3
                     for s, _ in _spans(text, rules.owner_after, end, min(sentence.end, end + 60)))
+        # "The antidepressant you take by mouth has its own side effects": within the clause, a few words on
+        if not after and rules.owner_possessives:
+            reach = _words_forward(view.words, end, rules.owner_possessive_reach, view.clauses.end(end))
+            after = bool(_spans(text, rules.owner_possessives, end, reach))
         # the last cue before the owner is the nearest one: if white space does not part it from the owner,
         # it does not part any earlier one either
         cue = view.owner_before.last(sentence.start, start)
@@ -397,6 +417,13 @@ def _owners(view: _Sentence, every: Sequence[TermMatch], rules: _Rules) -> list[
         if after or before:
             owners.append((start, ours))
     return sorted(owners)
+
+
+def _words_forward(words: WordIndex, position: int, count: int, ceiling: int) -> int:
+    """The end of the count-th word from position on (never past ceiling)."""
+    first = bisect_left(words.starts, position)
+    last = min(first + count, len(words.starts)) - 1
+    return min(ceiling, words.ends[last]) if last >= first else position
 
 
 def _owned_by_another(position: int, owners: list[tuple[int, bool]]) -> bool:
@@ -443,11 +470,15 @@ def _inside_one(spans: list[Cue], start: int, end: int) -> bool:
     return index >= 0 and end <= spans[index].end
 
 
-def _certainty(view: _Sentence, hedge_from: int, negation_from: int, end: int) -> str:
+def _certainty(view: _Sentence, hedge_from: int, negation_from: int, end: int,
+               mention: TermMatch | None = None) -> str:
     """negated / hedged / asserted by the shared certainty cues; a hedge inside a band phrase
-    ("may affect up to 1 in 10 people") does not count."""
+    ("may affect up to 1 in 10 people") does not count, nor a negation inside the mention's own
+    words ("seeing things that are not there")."""
     exceptions = view.exceptions.within(negation_from, end)
-    if any(not _inside_one(exceptions, n.start, n.end) for n in view.negations.within(negation_from, end)):
+    if any(not _inside_one(exceptions, n.start, n.end)
+           and not (mention is not None and mention.start <= n.start and n.end <= mention.end)
+           for n in view.negations.within(negation_from, end)):
         return "negated"
     bands = view.bands.within(hedge_from, end)
     if any(not _inside_one(bands, h.start, h.end) for h in view.hedges.within(hedge_from, end)):
@@ -612,15 +643,30 @@ def _sentence_rows(doc: _Document, sentence: Sentence, mentions: list[TermMatch]
             governor = Cue(mention.start, mention.end, "effect")
         else:
             continue
-        start = min(governor.start, mention.start)
+        # "may notice X or feel Y": a governor right after a coordinator shares the reach of the
+        # effect cue before it in the clause
+        reach_from = min(governor.start, mention.start)
+        if effect_before >= 0 and governor is cues[effect_before] \
+                and rules.coordinator_before.search(doc.text, runs_back(doc.text, governor.start, 2, clause),
+                                                    governor.start):
+            earlier = view.effect_before[effect_before]
+            if earlier >= 0 and cues[earlier].start >= clause:
+                reach_from = cues[earlier].start
         end = max(governor.end, mention.end)
-        rows.append(SideEffect(
+        row = SideEffect(
             source_id=doc.document.source_id, start=mention.start, end=mention.end, quote=mention.quote,
             term=mention.term_id, context=doc.context(sentence, mention.start),
-            certainty=_certainty(view, view.words.back(start, rules.hedge_reach, clause),
-                                 view.words.back(start, rules.negation_reach, clause), end),
+            certainty=_certainty(view, view.words.back(reach_from, rules.hedge_reach, clause),
+                                 view.words.back(reach_from, rules.negation_reach, clause), end, mention),
             frequency=_band(view, (clause, view.clauses.end(enum_end)),
-                            [(governor.start, governor.end), (enum_start, enum_end)], rules)))
+                            [(governor.start, governor.end), (enum_start, enum_end)], rules))
+        if frame is not None:
+            # a list item with a cue of its own ("feeling very happy"): the lead-in's band and
+            # certainty hold unless the item states its own
+            framed = _framed_row(doc, sentence, mention, frame)
+            row = replace(row, frequency=row.frequency or framed.frequency,
+                          certainty=framed.certainty if row.certainty == "asserted" else row.certainty)
+        rows.append(row)
     return rows
 
 
