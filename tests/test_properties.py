@@ -96,12 +96,6 @@ def assert_exact(text: str, start: int, end: int, quote: str, what: str) -> None
     assert quote == quote.strip(), f"{what}: span starts or ends on white space: {quote!r}"
 
 
-# Defects found by these tests in code this test does not own, reported to its authors. They are
-# recorded instead of failing the run, so that every other property is still checked on every
-# example; the test then reports them as an expected failure. Delete an entry once it is fixed.
-KNOWN_UNTRIMMED = {"schedules", "schedule_phases"}  # e.g. 'three infusion the first week :'
-
-
 def row_key(table: str, record: Any) -> tuple[Any, ...]:
     """What a row's id is made of: table, span, and the term for tables whose ids name one."""
     term = getattr(record, "term", None) or getattr(record, "condition", None)
@@ -109,8 +103,6 @@ def row_key(table: str, record: Any) -> tuple[Any, ...]:
 
 
 def test_segment_and_extract_never_raise_and_spans_are_exact(config: Config) -> None:
-    known: list[str] = []
-
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(text=TEXTS)
     @example(text="three infusion the first week :")
@@ -121,10 +113,7 @@ def test_segment_and_extract_never_raise_and_spans_are_exact(config: Config) -> 
             assert_exact(text, unit.start, unit.end, text[unit.start:unit.end], f"{type(unit).__name__} {unit.index}")
         seen: set[tuple[Any, ...]] = set()
         for table, record, parent in spans(extraction):
-            if table in KNOWN_UNTRIMMED and text[record.start:record.end] == record.quote != record.quote.strip():
-                known.append(f"{table}: untrimmed span {record.quote!r} in {text!r}")
-            else:
-                assert_exact(text, record.start, record.end, record.quote, table)
+            assert_exact(text, record.start, record.end, record.quote, table)
             if parent is not None:
                 assert parent.start <= record.start and record.end <= parent.end, f"{table} lies outside its parent"
             key = row_key(table, record)
@@ -135,8 +124,6 @@ def test_segment_and_extract_never_raise_and_spans_are_exact(config: Config) -> 
             assert record.source_id == "arbitrary"
 
     check()
-    if known:
-        pytest.xfail(f"known defect, {len(known)} case(s), e.g. {known[0]}")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -190,26 +177,7 @@ def growth_exponent(points: list[tuple[int, float]]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
 
 
-# Inputs on which an extractor was found quadratic (per-mention scans of a whole sentence or
-# document), reported to the extractors' authors: expected to fail until fixed; delete the entry then.
-KNOWN_SUPER_LINEAR = {
-    "nausea ": "side_effects", "nausea, ": "side_effects", "nausea and ": "side_effects",
-    "ketamine ": "side_effects", "Ketamine ": "side_effects", "twice a week ": "schedules", ".\n": "schedules",
-    "?\n": "schedules", "Word\n\n": "contraindications", "Title Case Heading\n\n": "contraindications",
-    "not indicated for ": "contraindications",
-}
-
-
-def unit_param(unit: str) -> Any:
-    stage = KNOWN_SUPER_LINEAR.get(unit)
-    if stage is None:
-        return unit
-    # Not run (a quadratic stage only makes the suite slow); delete the entry to check a fix.
-    return pytest.param(unit, marks=pytest.mark.xfail(
-        reason=f"known: pipeline/extract/{stage}.py grows quadratically on this input", run=False))
-
-
-@pytest.mark.parametrize("unit", [unit_param(u) for u in UNITS], ids=repr)
+@pytest.mark.parametrize("unit", UNITS, ids=repr)
 def test_no_stage_grows_super_linearly_on_adversarial_input(unit: str, config: Config) -> None:
     measured: dict[str, list[tuple[int, float]]] = {"segment": [], "extract": []}
     stage_times("Start " + unit * 20 + " end", config)  # warm caches (compiled patterns) first

@@ -292,3 +292,12 @@ def test_a_route_named_only_in_the_body_does_not_become_the_schedules_route(extr
             "Recovery\n\nLasting recovery comes with as-needed maintenance dosing.\n")
     (schedule,) = extract(text)
     assert (schedule.drug, schedule.route) == ("ketamine", "unspecified")
+
+
+@pytest.mark.parametrize("text", ["three infusion the first week :", "Ketamine twice a week ;\n",
+                                  "Ketamine twice a week\u00a0.\n"])
+def test_a_schedule_span_never_ends_on_white_space(extract: Extractor, text: str) -> None:
+    """Regression: the trailing mark was cut off the sentence but the space before it was kept."""
+    (schedule,) = extract(text)
+    assert text[schedule.start:schedule.end] == schedule.quote == schedule.quote.strip()
+    assert schedule.quote.rstrip(" .;:").endswith("week")

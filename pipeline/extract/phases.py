@@ -5,10 +5,13 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
+from pipeline.extract.cue_scope import WordIndex
 from pipeline.extract.timing import Element, Grammar, Timing
 
 Mention = tuple[int, int, str]  # start, end, term id
+_WORDS = re.compile(r"[\w'’-]+")
 
 
 @dataclass(frozen=True)
@@ -37,32 +40,62 @@ class _Group:
     def timing_elements(self) -> list[Element]:
         return [e for e in self.elements if e.kind not in ("course",)]
 
-    def groups(self) -> set[str]:
-        found: set[str] = set()
-        for element in self.elements:
-            found |= element.timing.groups()
-        return found
+
+@dataclass(frozen=True)
+class _Sentence:
+    """What the rules ask of a phase's sentence, each found once: its words, whether it gives, its drugs."""
+
+    text: str
+    start: int
+    end: int
+    g: Grammar
+    mentions: list[Mention]  # the drugs named in it, in text order
+
+    @cached_property
+    def words(self) -> WordIndex:
+        return WordIndex.of(self.text, self.start, self.end, _WORDS)
+
+    @cached_property
+    def gives(self) -> bool:
+        """It names a verb of giving or a course noun."""
+        words = self.text[self.start:self.end]
+        return bool(self.g.verbs.search(words) or self.g.course_word.search(words))
+
+    @cached_property
+    def other_medicine(self) -> bool:
+        return _other_medicine(self.text, (self.start, self.end), self.g, self.mentions)
+
+    @cached_property
+    def _mention_starts(self) -> list[int]:
+        return [m[0] for m in self.mentions]
+
+    def drug(self, element: Element) -> str | None:
+        """The first drug named inside the element."""
+        index = bisect.bisect_left(self._mention_starts, element.start)
+        while index < len(self.mentions) and self.mentions[index][0] <= element.end:
+            if self.mentions[index][1] <= element.end:
+                return self.mentions[index][2]
+            index += 1
+        return None
 
 
-def _words_between(text: str, start: int, end: int) -> int:
-    return len(re.findall(r"[\w'’-]+", text[start:end]))
-
-
-def _element_drug(element: Element, mentions: list[Mention]) -> str | None:
-    inside = [m for m in mentions if element.start <= m[0] and m[1] <= element.end]
-    return inside[0][2] if inside else None
-
-
-def group_elements(elements: list[Element], mentions: list[Mention], text: str) -> list[_Group]:
+def group_elements(elements: list[Element], sentence: _Sentence, text: str) -> list[_Group]:
     """Elements in text order -> groups: a connector closes a group, and so does an element whose
     timing the open group already has, a second position or one that heads a row ("Week 9 and after:"),
     or a different drug."""
     groups: list[_Group] = []
     current = _Group()
+    # what the current group's elements state, kept as they are added (not recounted for every element)
+    timing: set[str] = set()  # timing groups
+    drugs: set[str] = set()  # drugs named
+    kinds: set[str] = set()
 
     def close(connected: bool) -> _Group:
         if current.elements or current.labels:
             groups.append(current)
+        timing.clear()
+        drugs.clear()
+        kinds.clear()
         return _Group(connected=connected)
 
     for element in elements:
@@ -81,13 +114,12 @@ def group_elements(elements: list[Element], mentions: list[Mention], text: str) 
                 current = close(False)
             current.labels.append(element)
             continue
-        if element.timing.bounds_unit in ("min", "h") and "count" not in current.groups():
+        if element.timing.bounds_unit in ("min", "h") and "count" not in timing:
             continue  # "0.5 mg/kg over 40 minutes twice weekly": how long one infusion lasts, not a phase
-        drug = _element_drug(element, mentions)
-        drugs = {_element_drug(e, mentions) for e in current.elements} - {None}
-        clash = bool(element.timing.groups() & current.groups()) \
-            or (element.kind == "position" and bool(current.groups())
-                and (any(e.kind == "position" for e in current.elements) or text[element.end:element.end + 1] == ":")) \
+        drug = sentence.drug(element)
+        clash = bool(element.timing.groups() & timing) \
+            or (element.kind == "position" and bool(timing)
+                and ("position" in kinds or text[element.end:element.end + 1] == ":")) \
             or (drug is not None and bool(drugs) and drug not in drugs)
         if clash:
             last = max(e.end for e in current.elements)
@@ -96,6 +128,10 @@ def group_elements(elements: list[Element], mentions: list[Mention], text: str) 
             current = close(False)
             current.labels = moved
         current.elements.append(element)
+        timing.update(element.timing.groups())
+        kinds.add(element.kind)
+        if drug is not None:
+            drugs.add(drug)
     if current.elements or (current.labels and current.connected):
         groups.append(current)
     return groups
@@ -119,15 +155,14 @@ def _clause_end(text: str, start: int, limit: int) -> int:
     return end
 
 
-def _plausible(timing: Timing, group: _Group, text: str, sentence: tuple[int, int], g: Grammar,
-               mentions: list[Mention]) -> Timing | None:
+def _plausible(timing: Timing, group: _Group, sentence: _Sentence) -> Timing | None:
     """The phase's timing when it reads as dosing, else None: a length alone needs an administration word
     just before it ("treatments over several weeks"), a count alone a verb of giving or a course noun in its
     sentence ("patients self-administer three doses", not "the device delivers two sprays") and no price there
     ("a course of six infusions costs $2,400" restates a course for its price), as-needed alone a label or an
     administration word next to it and no other medicine as what is given ("we can give you anti-nausea
     medicine if needed"); minutes and hours bound a session only (else they are how long one infusion lasts)."""
-    words = text[sentence[0]:sentence[1]]
+    text, g = sentence.text, sentence.g
     kinds = {e.kind for e in group.elements}
     if timing.bounds_unit in ("min", "h") and timing.count is None and timing.period_unit not in ("min", "h"):
         timing = replace(timing, bounds_low=None, bounds_high=None, bounds_unit=None)
@@ -141,18 +176,17 @@ def _plausible(timing: Timing, group: _Group, text: str, sentence: tuple[int, in
         before = " ".join(re.findall(r"[\w'’-]+", text[max(0, first - 80):first])[-3:])
         if not g.administration.search(before):
             return None
-    if groups == {"count"} and "course" not in kinds and not g.verbs.search(words) \
-            and not g.course_word.search(words):
+    if groups == {"count"} and "course" not in kinds and not sentence.gives:
         return None
     if groups == {"count"} and timing.count == 1 and timing.count_max is None:
         return None  # "you use one device": a single administration repeats nothing
-    if groups == {"count"} and _priced(text, group, sentence[1], g):
+    if groups == {"count"} and _priced(text, group, sentence.end, g):
         return None
     if groups == {"as_needed"} and not group.labels and "course" not in kinds:
         element = next(e for e in group.elements if e.kind == "as-needed")
         around = " ".join([*re.findall(r"[\w'’-]+", text[max(0, element.start - 80):element.start])[-3:],
                            *re.findall(r"[\w'’-]+", text[element.end:element.end + 80])[:3]])
-        if not g.administration.search(around) or _other_medicine(text, sentence, g, mentions):
+        if not g.administration.search(around) or sentence.other_medicine:
             return None
     return timing
 
@@ -186,21 +220,21 @@ def _other_medicine(text: str, sentence: tuple[int, int], g: Grammar, mentions: 
 
 def draft_phases(text: str, sentence_start: int, sentence_end: int, elements: list[Element],
                  g: Grammar, mentions: list[Mention]) -> list[DraftPhase]:
-    """A sentence's elements -> its draft phases in order (groups without any timing or label are dropped)."""
-    groups = group_elements(elements, mentions, text)
+    """A sentence's elements -> its draft phases in order (groups without any timing or label are dropped).
+
+    mentions: drug mentions in text order (those of other sentences are never read)."""
+    sentence = _Sentence(text, sentence_start, sentence_end, g, mentions)
+    groups = group_elements(elements, sentence, text)
     _trailing_connector(elements, groups, text)
     window = int(g.cues["label_window_words"])
-    admin_after = re.compile(
-        rf"\s+(?:(?:{'|'.join(re.escape(m) for m in g.cues['count_modifiers'])})\s+){{0,2}}"
-        rf"(?:{'|'.join(re.escape(a) for a in sorted(g.cues['administrations'], key=len, reverse=True))})(?![\w-])",
-        re.IGNORECASE)
+    admin_after = g.administration_after
     phases = []
     for group in groups:
         timing_elements = group.timing_elements()
         timing = Timing()
         for element in timing_elements:
             timing = timing.combine(element.timing)
-        timing = _plausible(timing, group, text, (sentence_start, sentence_end), g, mentions)
+        timing = _plausible(timing, group, sentence)
         if timing is None:
             continue
         if timing.bounds_unit is None:
@@ -208,7 +242,7 @@ def draft_phases(text: str, sentence_start: int, sentence_end: int, elements: li
         first = min((e.start for e in group.elements), default=None)
         labels = [label for label in group.labels
                   if first is None or label.start >= first or label.header
-                  or _words_between(text, label.end, first) <= window]
+                  or sentence.words.count(label.end, first) <= window]
         label = labels[0] if labels else None
         if group.elements:
             start = min(e.start for e in group.elements)
@@ -225,7 +259,7 @@ def draft_phases(text: str, sentence_start: int, sentence_end: int, elements: li
             start, end = label.start, _clause_end(text, label.end, sentence_end)
         else:
             continue
-        drugs = [_element_drug(e, mentions) for e in group.elements]
+        drugs = [sentence.drug(e) for e in group.elements]
         phases.append(DraftPhase(
             start=start, end=end, timing=timing, label=label.label if label else None,
             header=bool(label and label.header), connected=group.connected,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.extract.phases import DraftPhase, draft_phases
 from pipeline.extract.schedule_context import (
-    Mentions,
+    MentionIndex,
+    Places,
     find_mentions,
     resolve_mentions,
     schedule_drug,
     schedule_route,
-    section_start,
+    section_starts,
 )
 from pipeline.extract.timing import Grammar, Timing, grammar, read_elements
 from pipeline.records import Phase, Schedule, SegmentedDocument, Sentence, Vocabulary
@@ -45,10 +47,13 @@ def _opens_with(text: str, sentence: Sentence, start: int) -> bool:
 
 
 def _parse(document: SegmentedDocument, sentence: Sentence, g: Grammar, cues: dict[str, Any],
-           mentions: Mentions) -> _Parsed:
+           drugs: MentionIndex, named_at: list[int]) -> _Parsed:
+    """named_at: where every drug and route mention starts, in order."""
     text = document.text
     elements = read_elements(text, sentence.start, sentence.end, g, cues.get("numbers") or {})
-    phases = draft_phases(text, sentence.start, sentence.end, elements, g, list(mentions.drugs))
+    # the phases read only the drugs of their own sentence
+    phases = draft_phases(text, sentence.start, sentence.end, elements, g,
+                          list(drugs.starting_in(sentence.start, sentence.end)))
     first = elements[0] if elements else None
     timed = [e for e in elements if e.timing.groups() or e.kind == "position"]
     connectors = [e for e in elements if e.kind == "connector"]
@@ -56,7 +61,7 @@ def _parse(document: SegmentedDocument, sentence: Sentence, g: Grammar, cues: di
     continues = bool(connectors and (not timed or connectors[0].start < timed[0].start))
     row = bool(first and (first.kind == "position" or (first.kind == "label" and first.header))
                and _opens_with(text, sentence, first.start))
-    named = any(sentence.start <= m[0] < sentence.end for m in (*mentions.drugs, *mentions.routes))
+    named = bisect_left(named_at, sentence.end) > bisect_left(named_at, sentence.start)
     context = named or bool(g.administration.search(text, sentence.start, sentence.end))
     session = bool(phases) and all(_in_session(p.timing) for p in phases)
     return _Parsed(sentence, tuple(phases), continues, row, context, session)
@@ -88,7 +93,7 @@ def _chains(document: SegmentedDocument, parsed: list[_Parsed], label_blocks: di
     current: _Chain | None = None
     pending: str | None = None
     pending_start: int | None = None
-    sections = {b.index: section_start(document, b.index, set(label_blocks)) for b in document.blocks}
+    sections = section_starts(document, set(label_blocks))
     for item in parsed:
         block = document.block_of(item.sentence)
         if block.index in label_blocks:
@@ -189,26 +194,25 @@ def _split_by_drug(chain: _Chain) -> list[list[tuple[_Parsed, DraftPhase]]]:
     return groups
 
 
-def _schedule(document: SegmentedDocument, members: list[tuple[_Parsed, DraftPhase]], shared: bool,
-              lead: int | None, mentions: Mentions, label_blocks: set[int], claimed: list[tuple[int, int]],
-              cues: dict[str, Any]) -> Schedule | None:
+def _schedule(places: Places, members: list[tuple[_Parsed, DraftPhase]], shared: bool,
+              lead: int | None) -> Schedule | None:
+    document, cues = places.document, places.cues
     phases = [phase for _, phase in members]
     if not any(phase.timing.groups() for phase in phases):
         return None
-    items = list(dict.fromkeys(item for item, _ in members))
+    # one item per sentence (by index: hashing an item hashes all its phases)
+    items = list({item.sentence.index: item for item, _ in members}.values())
     if not any(item.context for item in items):
         return None
     text = document.text
     sentences = (items[0].sentence.start, items[-1].sentence.end)
     phase_drug = next((p.drug for p in phases if p.drug), None)
-    drug = schedule_drug(document, mentions, phase_drug, sentences, phases[0].start, label_blocks, cues)
+    drug = schedule_drug(places, phase_drug, sentences, phases[0].start)
     spans = [(p.start, p.end) for p in phases]
-    last_block = items[-1].sentence.block_index
-    others = [span for span in claimed if span[1] <= sentences[0] or span[0] >= sentences[1]]
-    route = schedule_route(document, mentions, drug, spans, sentences, last_block, label_blocks, others, cues)
+    route = schedule_route(places, drug, spans, sentences, items[-1].sentence.block_index)
     narrow = shared or (phase_drug is not None and phase_drug not in cues["main_drugs"])
     start, end = (phases[0].start, phases[-1].end) if narrow else (lead or sentences[0], sentences[1])
-    while end > start and text[end - 1] in ".;:,":
+    while end > start and (text[end - 1] in ".;:," or text[end - 1].isspace()):  # "... first week :"
         end -= 1
     records = tuple(
         Phase(start=p.start, end=p.end, quote=text[p.start:p.end], label=label, **_fields(p))
@@ -241,15 +245,17 @@ def extract_schedules(
                 tuple(s for t in route_terms for s in t.synonyms))
     mentions = resolve_mentions(text, find_mentions(text, drug_terms), find_mentions(text, route_terms), cues)
     label_blocks = _label_blocks(document, g)
-    parsed = [_parse(document, s, g, cues, mentions) for s in document.content_sentences()]
+    drugs = MentionIndex.of(mentions.drugs)
+    named_at = sorted(m[0] for m in (*mentions.drugs, *mentions.routes))
+    parsed = [_parse(document, s, g, cues, drugs, named_at) for s in document.content_sentences()]
     chains = _chains(document, parsed, label_blocks, int(cues["max_gap_sentences"]))
     claimed = [(item.sentence.start, item.sentence.end) for chain in chains for item in chain.items]
+    places = Places(document, mentions, section_starts(document, set(label_blocks)), claimed, cues)
     schedules: list[Schedule] = []
     for chain in chains:
         groups = _split_by_drug(chain)
         for number, members in enumerate(groups):
-            schedule = _schedule(document, members, len(groups) > 1, chain.lead if number == 0 else None,
-                                 mentions, set(label_blocks), claimed, cues)
+            schedule = _schedule(places, members, len(groups) > 1, chain.lead if number == 0 else None)
             if schedule is not None:
                 schedules.append(schedule)
     return tuple(schedules)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from pipeline.extract.numbers import NumberSpan, find_numbers
+from pipeline.extract.phrases import DisjointSpans, runs_back
 
 # Numbers are masked in the sentence before matching: the first character of a number span
 # becomes a kind mark (private-use code points, never a word character), the rest a filler,
@@ -111,6 +115,9 @@ class Grammar:
     administration_end: re.Pattern[str]
     course_word: re.Pattern[str]
     rate_limit_end: re.Pattern[str]
+    administration_runs: int  # runs of non-white-space an administration phrase spans at most
+    rate_limit_runs: int
+    administration_after: re.Pattern[str]  # " [modifiers] infusions" right after a phase
     price: re.Pattern[str]  # a word of cost ("costs", "fee")
     generic_medication: re.Pattern[str]  # "medicine", "medication", ...
     cues: dict[str, Any]
@@ -226,9 +233,21 @@ def _compile(cue_json: str, drug_words: tuple[str, ...], route_words: tuple[str,
         course_word=re.compile(rf"(?<!\bof\s){_LEFT}(?:{course}){_RIGHT}", flags),
         administration_end=re.compile(rf"{_LEFT}(?:{admin})\s+$", flags),
         rate_limit_end=re.compile(rf"{_LEFT}(?:{_alt(cues['rate_limits'])})\s+$", flags),
+        administration_runs=_runs(cues["administrations"]),
+        rate_limit_runs=_runs(cues["rate_limits"]),
+        administration_after=re.compile(
+            rf"\s+(?:(?:{'|'.join(re.escape(m) for m in cues['count_modifiers'])})\s+){{0,2}}"
+            rf"(?:{'|'.join(re.escape(a) for a in sorted(cues['administrations'], key=len, reverse=True))})(?![\w-])",
+            flags),
         price=_words(cues["price_words"]) if cues.get("price_words") else re.compile("(?!)"),
         generic_medication=_words(cues["generic_medications"]),
         cues=cues)
+
+
+def _runs(phrases: list[str]) -> int:
+    """Runs of non-white-space characters a match of one of the phrases spans at most (_alt lets a hyphen
+    match white space)."""
+    return max((len(re.split(r"[\s-]+", p.strip())) for p in phrases), default=1)
 
 
 def grammar(cues: dict[str, Any], drug_words: tuple[str, ...], route_words: tuple[str, ...]) -> Grammar:
@@ -253,11 +272,34 @@ def mask(text: str, start: int, end: int, numbers: list[NumberSpan]) -> tuple[st
 _MULTIPLIER = re.compile(r"(?<![\w.])(\d{1,2})\s?[x×](?![\w])")
 
 
+@dataclass(frozen=True)
+class _Occupied:
+    """Spans, overlapping or not: whether one of them overlaps a stretch or holds a position, in log time."""
+
+    starts: list[int]
+    reach: list[int]  # running maximum of the ends, by start
+
+    @classmethod
+    def of(cls, spans: Iterable[tuple[int, int]]) -> _Occupied:
+        ordered = sorted(spans)
+        return cls([s for s, _ in ordered], list(accumulate((e for _, e in ordered), max)))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether a span overlaps start-end (touching does not count)."""
+        before = bisect_left(self.starts, end)
+        return before > 0 and self.reach[before - 1] > start
+
+    def holds(self, position: int) -> bool:
+        before = bisect_right(self.starts, position)
+        return before > 0 and self.reach[before - 1] > position
+
+
 def _multipliers(text: str, start: int, end: int, numbers: list[NumberSpan]) -> list[NumberSpan]:
     """"2x per week": a digit glued to x is a number of times (the shared number finder leaves it out)."""
     found = []
+    taken = _Occupied.of((n.start, n.end) for n in numbers)
     for match in _MULTIPLIER.finditer(text, start, end):
-        if all(match.end() <= n.start or match.start() >= n.end for n in numbers):
+        if not taken.overlaps(match.start(), match.end()):
             value = float(match.group(1))
             found.append(NumberSpan(match.start(), match.end(), value, value, "times"))
     return found
@@ -265,6 +307,29 @@ def _multipliers(text: str, start: int, end: int, numbers: list[NumberSpan]) -> 
 
 def _int(value: float) -> int:
     return round(value)
+
+
+_WORDS = re.compile(r"[\w'-]+")
+_OR_BEFORE = re.compile(r"\sor\s*$")
+_OR_AFTER = re.compile(r"\s*,?\s+or\s")
+
+
+def _ends_with(pattern: re.Pattern[str], masked: str, position: int, runs: int) -> bool:
+    """Whether pattern (ending in $) matches masked[:position]: a match spanning at most runs runs of
+    non-white-space (and maybe the white space before them) starts within the last ones, so only they are
+    searched."""
+    return bool(pattern.search(masked, max(0, runs_back(masked, position, runs) - 1), position))
+
+
+def _last_words(masked: str, position: int, count: int) -> list[str]:
+    """The last count words of masked[:position], lower-cased, read from as few runs before it as hold them."""
+    runs = count
+    while True:
+        start = runs_back(masked, position, runs)
+        found = _WORDS.findall(masked[start:position].lower())
+        if len(found) >= count or start == 0:
+            return found[-count:]
+        runs *= 2
 
 
 def _trimmed(masked: str, match: re.Match[str]) -> tuple[int, int]:
@@ -296,10 +361,10 @@ class _Reader:
         return Element(kind, start + self.offset, end + self.offset, timing, **extra)
 
     def preceding_words(self, position: int, count: int) -> list[str]:
-        return re.findall(r"[\w'-]+", self.masked[:position].lower())[-count:]
+        return _last_words(self.masked, position, count)
 
     def rate(self, match: re.Match[str]) -> Element | None:
-        if self.g.rate_limit_end.search(self.masked, 0, match.start()):
+        if _ends_with(self.g.rate_limit_end, self.masked, match.start(), self.g.rate_limit_runs):
             return None  # "not more than once a week" is a limit, not a schedule
         groups = match.groupdict()
         f = self.number(match, "f") if groups.get("f") else None
@@ -315,8 +380,8 @@ class _Reader:
             timing = Timing(frequency=low, frequency_max=high if high != low else None, period=float(period),
                             period_unit=unit)
             # a bare adverb before "or" / after "or" counts only when it joins the rate beside it
-            alternative = match.group() == groups["adv"] and bool(re.search(
-                r"\sor\s*$", self.masked[:match.start()]) or re.match(r"\s*,?\s+or\s", self.masked[match.end():]))
+            alternative = match.group() == groups["adv"] and bool(
+                _ends_with(_OR_BEFORE, self.masked, match.start(), 1) or _OR_AFTER.match(self.masked, match.end()))
             return self.element("rate", match, timing, alternative=alternative)
         unit = self.unit(groups["u"])
         if groups.get("o"):
@@ -357,7 +422,7 @@ class _Reader:
         prep = re.sub(r"\s+", " ", match.group("prep").lower())
         position = match.group("pos")
         if prep in self.g.cues["bounds_ordinal_only"] and not position \
-                and not self.g.administration_end.search(self.masked, 0, match.start()):
+                and not _ends_with(self.g.administration_end, self.masked, match.start(), self.g.administration_runs):
             return None
         unit = self.unit(match.group("u"))
         qualifier = re.sub(r"\s+", " ", (match.group("q") or "").lower())
@@ -391,10 +456,9 @@ class _Reader:
 
 def _select(candidates: list[tuple[int, Element]]) -> list[Element]:
     """Non-overlapping elements: better tier first, then longer, then leftmost."""
-    chosen: list[Element] = []
-    for _, element in sorted(candidates, key=lambda c: (c[0], c[1].start - c[1].end, c[1].start)):
-        if all(element.end <= e.start or element.start >= e.end for e in chosen):
-            chosen.append(element)
+    taken = DisjointSpans()
+    chosen = [element for _, element in sorted(candidates, key=lambda c: (c[0], c[1].start - c[1].end, c[1].start))
+              if taken.add(element.start, element.end)]
     return sorted(chosen, key=lambda e: e.start)
 
 
@@ -439,23 +503,24 @@ def read_elements(text: str, start: int, end: int, g: Grammar, number_cues: dict
         if not set(reader.preceding_words(match.start(), 3)) & blockers:
             candidates.append((3, reader.element("as-needed", match, Timing(as_needed=True))))
     timing = _merge_alternatives(masked, start, _select(candidates))
-    occupied = [(e.start, e.end) for e in timing]
+    occupied = _Occupied.of((e.start, e.end) for e in timing)
     extra: list[Element] = []
-    headers = [(m.start() + start, m.end() + start) for m in g.header.finditer(masked)]
+    headers = {m.start() + start for m in g.header.finditer(masked)}
     for match in g.connectors.finditer(masked):
         s, e = match.start() + start, match.end() + start
-        if all(e <= os or s >= oe for os, oe in occupied):
+        if not occupied.overlaps(s, e):
             extra.append(Element("connector", s, e))
-    connectors = [(x.start, x.end) for x in extra]
+    connectors = _Occupied.of((x.start, x.end) for x in extra)
     for label, pattern in g.labels:
         for match in pattern.finditer(masked):
             s, e = match.start() + start, match.end() + start
-            if any(cs <= s < ce for cs, ce in connectors):
+            if connectors.holds(s):
                 continue
-            header = any(hs == s for hs, _ in headers)
-            extra.append(Element("label", s, e, label=label, header=header))
+            extra.append(Element("label", s, e, label=label, header=s in headers))
+    # open ends never overlap one another, so only the connectors and labels can hold one
+    marked = _Occupied.of((x.start, x.end) for x in extra)
     for match in g.open_ends.finditer(masked):
         s, e = match.start() + start, match.end() + start
-        if all(e <= os or s >= oe for os, oe in occupied) and not any(x.start <= s < x.end for x in extra):
+        if not occupied.overlaps(s, e) and not marked.holds(s):
             extra.append(Element("open-end", s, e))
     return sorted([*timing, *extra], key=lambda e: (e.start, e.kind != "connector"))
