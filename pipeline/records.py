@@ -127,13 +127,9 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Phase:
-    """One phase of a schedule with FHIR Timing.repeat fields."""
+class Timing:
+    """The FHIR Timing.repeat fields a text states (None where it says nothing)."""
 
-    start: int
-    end: int
-    quote: str
-    label: str
     frequency: int | None = None
     frequency_max: int | None = None
     period: float | None = None
@@ -145,6 +141,16 @@ class Phase:
     bounds_high: float | None = None
     bounds_unit: str | None = None
     as_needed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Phase(Timing):
+    """One phase of a schedule: its span, its role and its Timing fields."""
+
+    start: int
+    end: int
+    quote: str
+    label: str
 
 
 @dataclass(frozen=True)

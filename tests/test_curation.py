@@ -52,6 +52,11 @@ def span(quote: str, occurrence: int = 1, within: str | None = None) -> tuple[in
     return start, start + len(quote)
 
 
+def phase(quote: str, label: str, **timing: float) -> Phase:
+    start, end = span(quote)
+    return Phase(start=start, end=end, quote=quote, label=label, **timing)
+
+
 def fake_extraction(drop: tuple[str, ...] = ()) -> Extraction:
     """What a rule set might extract from TEXT: right, wrong ("tolerance") and incomplete (no "mania")."""
     effects = [SideEffect(SOURCE, *span(q, n), q, term, "unspecified", certainty)
@@ -62,10 +67,9 @@ def fake_extraction(drop: tuple[str, ...] = ()) -> Extraction:
     claim = Claim(SOURCE, *span(CLAIM), CLAIM, "efficacy", "ketamine", "asserted", quantities=(
         Quantity(*span("70-85%"), "70-85%", 70, 85, "exact", "percent", "response-rate"),))
     schedule = Schedule(SOURCE, *span(SCHEDULE), SCHEDULE, "ketamine", "unspecified", phases=(
-        Phase(*span("six infusions over two to three weeks"), "six infusions over two to three weeks", "induction",
+        phase("six infusions over two to three weeks", "induction",
               count=6, bounds_low=2, bounds_high=3, bounds_unit="wk"),
-        Phase(*span("one infusion every month"), "one infusion every month", "maintenance",
-              frequency=1, period=1, period_unit="mo")))
+        phase("one infusion every month", "maintenance", frequency=1, period=1, period_unit="mo")))
     contra = Contraindication(SOURCE, *span("active psychosis"), "active psychosis", "psychosis", "contraindication")
     return Extraction(claims=(claim,), schedules=(schedule,), side_effects=tuple(effects),
                       contraindications=(contra,))

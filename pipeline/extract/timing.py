@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.extract.numbers import NumberSpan, find_numbers
 from pipeline.extract.phrases import DisjointSpans, runs_back
+from pipeline.records import Timing as TimingFields
 
 # Numbers are masked in the sentence before matching: the first character of a number span
 # becomes a kind mark (private-use code points, never a word character), the rest a filler,
@@ -31,20 +32,8 @@ UNIT_PER_WEEK = {"min": 10080.0, "h": 168.0, "d": 7.0, "wk": 1.0, "mo": 12 / 52,
 
 
 @dataclass(frozen=True)
-class Timing:
-    """The FHIR Timing.repeat fields one element or phase states (None where the text says nothing)."""
-
-    frequency: int | None = None
-    frequency_max: int | None = None
-    period: float | None = None
-    period_max: float | None = None
-    period_unit: str | None = None
-    count: int | None = None
-    count_max: int | None = None
-    bounds_low: float | None = None
-    bounds_high: float | None = None
-    bounds_unit: str | None = None
-    as_needed: bool = False
+class Timing(TimingFields):
+    """The FHIR Timing.repeat fields one element or phase states, and which groups of them it states."""
 
     def groups(self) -> frozenset[str]:
         """Which of rate, count, bounds and as_needed are stated."""
