@@ -145,3 +145,27 @@ def test_corpus_build_rows(built_package: Path) -> None:
     } <= rows
     assert not any(r[1] == "bipolar disorder" and r[0] == "ketamine-infusion-treatment" for r in rows)
     assert sum(r[1] == "children" for r in rows) == 1  # "sedating young children" is a use
+
+
+# --------------------------------------------------------------------------- lead-in kinds, refusals
+
+def test_items_under_a_care_lead_in_are_cautions_even_in_an_exclusion_section() -> None:
+    text = ("Who should not take the spray?\n\n"
+            "Do not use it if you have:\n\n• an arteriovenous malformation\n\n"
+            "Take it with caution if you:\n\n• have had a stroke\n\n• are pregnant\n")
+    rows = contraindications(text)
+    assert rows == [("arteriovenous malformation", "arteriovenous-malformation", "contraindication"),
+                    ("stroke", "stroke", "caution"), ("pregnant", "pregnancy", "caution")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param("My cousin asked, but the practice turned her down because she has bipolar disorder.",
+                 [("bipolar disorder", "bipolar-disorder", "contraindication")], id="turned-down"),
+    pytest.param("The staff said they do not treat anyone with dementia.",
+                 [("dementia", "dementia", "contraindication")], id="do-not-treat-overrides-the-treat-guard"),
+    pytest.param("The doctor wants clearance from a specialist before treating anyone with a heart condition.",
+                 [("a heart condition", "unstable-cardiovascular-disease", "caution")], id="before-treating"),
+])
+def test_refusal_narratives(text: str, expected: list[Row]) -> None:
+    rows = contraindications(text)
+    assert [(q.removeprefix("a "), c, k) for q, c, k in rows] == [(q.removeprefix("a "), c, k) for q, c, k in expected]
