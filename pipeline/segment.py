@@ -24,6 +24,9 @@ _DATE = re.compile(
     r"|\d{4}-\d{2}-\d{2})\b",
     re.IGNORECASE,
 )
+# A reference-list entry: "Daly EJ, et al. ...", or a title ending in a year ("... JAMA Psychiatry. 2019.").
+_REFERENCE = re.compile(r"\bet al\.|[.?]\s+(?:19|20)\d{2}[a-z]?\.?$")
+_COUNT_PREFIX = re.compile(r"^\d+\s+")
 MENU_RUN = 3  # this many consecutive one-to-three-word lines form a menu or a link list
 MENU_WORDS = 3
 # The look-behind makes a match start only at the first mark of a run ("!!!", "..."): without
@@ -123,6 +126,7 @@ def mark_blocks(text: str, blocks: list[Block], cues: dict[str, Any]) -> list[Bl
     in_advert = False
     seen_content = False
     metadata = [c.lower() for c in cues.get("metadata_cues", [])]
+    sign_ups = [c.lower() for c in cues.get("sign_up_headings", [])]
     menus = _menu_lines(text, blocks)
     for block in blocks:
         body = text[block.start: block.end]
@@ -130,13 +134,16 @@ def mark_blocks(text: str, blocks: list[Block], cues: dict[str, Any]) -> list[Bl
         marks: list[str] = []
         is_advert = any(c in lowered for c in adverts)
         is_call = any(c in lowered for c in calls)
-        if block.kind in ("heading", "table-row") and _normal(body) in end_matter and seen_content:
+        # "2 Comments", "14 comments": a counted end-matter heading
+        if (block.kind in ("heading", "table-row") and seen_content
+                and _COUNT_PREFIX.sub("", _normal(body)) in end_matter):
             in_end_matter = True
         if block.kind in ("paragraph", "list-item", "question", "quote"):
             seen_content = True
         if block.kind == "heading":
             heading_index = block.index
-            in_advert = is_advert or (in_advert and is_call)
+            is_sign_up = any(c in lowered for c in sign_ups)
+            in_advert = is_advert or is_sign_up or (in_advert and is_call)
         elif is_advert:
             in_advert = True
         if in_end_matter:
@@ -155,6 +162,8 @@ def mark_blocks(text: str, blocks: list[Block], cues: dict[str, Any]) -> list[Bl
             marks.append("dateline")
         if any(c in lowered for c in metadata):
             marks.append("metadata")
+        if block.kind in ("list-item", "table-row", "paragraph") and _REFERENCE.search(body):
+            marks.append("reference")
         if block.index in menus:
             marks.append("navigation")
         if _is_caption(body, block.kind):

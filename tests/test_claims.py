@@ -383,3 +383,8 @@ def test_phrase_spans_match_whole_words_longest_first() -> None:
     # a hyphen separates words ("FDA-approved" holds "FDA"), a plural or possessive does not
     assert [text[s:e] for s, e in phrase_spans(text, ["side effects", "side", "ketamine", "ketamine's"])] == [
         "Side  effects", "ketamine", "Ketamine's", "side"]
+
+
+def test_a_lower_case_piped_header_row_is_no_claim(setup: Setup) -> None:
+    text = "Dosing\n\nStage | How much | How often\nStart | 56 mg | twice a week\n"
+    assert list(claims_of(setup, text)) == ["Start | 56 mg | twice a week"]

@@ -177,3 +177,26 @@ def test_mastheads_revision_notes_and_numbered_section_titles(cues: dict) -> Non
         ("It is a nasal spray used for depression in adults who tried two other medicines.", "paragraph", ()),
         ("This leaflet was last revised on 12 June 2023.", "paragraph", ("metadata",)),
     ]
+
+
+def test_reference_lists_counted_comments_and_newsletter_boxes_are_boilerplate(cues: dict) -> None:
+    text = ("A Note On Infusions\n\nInfusions take about forty minutes and are given at a clinic.\n\n"
+            "Further reading:\n1. Smith AB, et al. Infusions in practice. Lancet. 2021.\n\n"
+            "12 Comments\n\nGreat post, it helped me a lot.\n\n"
+            "Join the weekly newsletter\nFresh research digests, every Friday.\n")
+    document = segmented(text, cues)
+    kept = [text[s.start:s.end] for s in document.content_sentences()
+            if document.blocks[s.block_index].kind != "heading"]
+    assert kept == ["Infusions take about forty minutes and are given at a clinic."]
+
+
+def test_reference_shaped_lines_are_marked_without_a_heading(cues: dict) -> None:
+    text = "Infusions are given at a clinic.\n\n- Jones K, et al. Rapid relief. Nature. 2020.\n"
+    marks = [b.marks for b in segmented(text, cues).blocks]
+    assert "reference" in marks[1] and not marks[0]
+
+
+def test_a_sources_heading_before_any_content_starts_no_end_matter(cues: dict) -> None:
+    text = "Sources:\n\nInfusions are given at a clinic.\n"
+    assert [text[s.start:s.end] for s in segmented(text, cues).content_sentences()] == [
+        "Sources:", "Infusions are given at a clinic."]

@@ -309,8 +309,10 @@ def _exclusion(ctx: _Context, sentence: Sentence, block: Block, lead_in: Sentenc
     if _has(text, cues["staff"], sentence.start, sentence.end):
         return "staff"
     unpunctuated = stripped[-1:] not in ".!"
-    if (block.kind == "table-row" and unpunctuated and _is_title_case(body) and not re.search(r"\d", body)
-            and len(words) <= cues["table_header_max_words"]):
+    cells = body.split("|")
+    piped_header = len(cells) > 1 and all(len(_WORD.findall(c)) <= cues["table_header_cell_max_words"] for c in cells)
+    if (block.kind == "table-row" and unpunctuated and (_is_title_case(body) or piped_header)
+            and not re.search(r"\d", body) and len(words) <= cues["table_header_max_words"]):
         return "table header"
     if (block.kind in _LIST_KINDS and lead_in is not None and lead_in.ends_with_colon and unpunctuated
             and len(words) <= cues["bare_term_max_words"] and not re.search(r"\d", body)
