@@ -173,3 +173,27 @@ def test_each_rate_takes_the_measure_named_after_it_and_the_comparison_arm_follo
             "sham treatment.")
     assert [q[0::5] for q in quantities(text, cues)] == [
         ("60%", "response-rate"), ("25%", "remission-rate"), ("30%", "response-rate"), ("10%", "remission-rate")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a fraction word before a time unit is part of that unit
+    ("The dizziness eased off within half an hour.", [("within half an hour", 0.5, 0.5, "up-to", "h", "onset")]),
+    ("Each spray takes a quarter of an hour.", [("a quarter of an hour", 0.25, 0.25, "exact", "h", "other")]),
+    # "over" spreading a count of treatments across a time, or opening a sentence, is exact
+    ("She had eight sessions over four weeks.",
+     [("eight sessions", 8, 8, "exact", "count", "count"), ("over four weeks", 4, 4, "exact", "wk", "duration")]),
+    ("Over ten years he tried three medications.",
+     [("Over ten years", 10, 10, "exact", "a", "duration"), ("three medications", 3, 3, "exact", "count", "count")]),
+    ("Patients over 65 years were excluded.", [("over 65 years", 65, 65, "more-than", "a", "other")]),
+    # a qualifier before an interval
+    ("Top-ups come about every two months.", [("about every two months", 2, 2, "approx", "mo", "other")]),
+    # "N minutes in," is how soon something happened; "N minutes long," a length
+    ("Five minutes in, the room felt far away.", [("Five minutes", 5, 5, "exact", "min", "onset")]),
+    ("Each visit is about 30 minutes long, in a quiet room.",
+     [("about 30 minutes", 30, 30, "approx", "min", "duration")]),
+    # scores on a scale have no unit
+    ("Her MADRS score went from 30 to 12.",
+     [("30", 30, 30, "exact", None, "other"), ("12", 12, 12, "exact", None, "other")]),
+])
+def test_fractions_spans_intervals_and_scores(cues, text: str, expected: list[tuple]) -> None:
+    assert quantities(text, cues) == expected

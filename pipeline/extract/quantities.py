@@ -14,6 +14,11 @@ from pipeline.records import Quantity
 
 _TIME_UNITS = ("min", "h", "d", "wk", "mo", "a")
 _WINDOW = 60  # characters looked at on either side of a number
+# "about 40 minutes long, through a drip": a stated length (not "a month-long trial", whose noun decides)
+_LENGTH_AFTER = re.compile(r"\s+long(?=\s*[,.;:)]|\s*$|\s+(?:through|in|on|at|with|via|by|and|each|per)\b)",
+                           re.IGNORECASE)
+_SCORE_WINDOW = 40  # characters before a bare number in which a score noun makes it a score
+_FRACTION_OF = re.compile(r"(?:\s+of)?\s+(?:an?\s+)?(?=\w)", re.IGNORECASE)  # "half an hour", "a quarter of an hour"
 
 
 def _phrases(words: list[str]) -> str:
@@ -55,6 +60,7 @@ class _Patterns:
     attributive_duration: re.Pattern[str]
     position_joiner: re.Pattern[str]
     alternative: re.Pattern[str]
+    score: re.Pattern[str]
 
 
 @lru_cache(maxsize=8)
@@ -94,6 +100,7 @@ def _patterns(frozen: str) -> _Patterns:
         attributive_duration=re.compile(rf"\s+(?:{_phrases(cues['duration_nouns_after'])})(?![\w])", re.IGNORECASE),
         position_joiner=re.compile(rf"\s*(?:{_phrases(cues['position_joiners'])})\s*", re.IGNORECASE),
         alternative=re.compile(rf"\s+(?:{_phrases(cues['alternative_joiners'])})\s+", re.IGNORECASE),
+        score=re.compile(rf"(?<![\w])(?:{_phrases(cues['score_nouns'])})(?![\w])", re.IGNORECASE),
     )
 
 
@@ -146,7 +153,13 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
     unit: str | None = None
     frequency = number.kind == "times"
     interval = False
-    if number.kind == "fraction":
+    fraction_of = _FRACTION_OF.match(text, end, hi) if number.kind == "fraction" else None
+    time_unit = p.unit.match(text, fraction_of.end(), hi) if fraction_of else None
+    if time_unit and p.unit_names[re.sub(r"\s+", " ", time_unit.group("u").lower())] in _TIME_UNITS:
+        # "half an hour", "a quarter of an hour": a fraction of the time unit, not a share
+        unit = p.unit_names[re.sub(r"\s+", " ", time_unit.group("u").lower())]
+        low, high, end = low / 100, high / 100, time_unit.end()
+    elif number.kind == "fraction":
         unit = "percent"
     elif number.kind == "decade":
         unit = None
@@ -186,6 +199,8 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
             frequency, end = True, per.end()  # "two doses per week": a frequency
         elif low == 1 and p.interval_next.match(text, end, hi):
             return None  # the "one dose" of "one dose every two weeks" only introduces the interval
+    elif bare and p.score.search(text, max(lo, number.start - _SCORE_WINDOW), number.start):
+        unit, kind = None, "measured"  # "the PHQ-9 score fell from 21 to 9": points on a scale
     elif bare:
         unit = "count"
     interval_after = p.interval_after.match(text, end, hi)
@@ -196,13 +211,18 @@ def _grow(text: str, lo: int, hi: int, number: NumberSpan, cues: dict[str, Any],
     interval_before = p.interval_before.search(text, max(lo, start - 12), start)
     if interval_before:
         interval, start = True, interval_before.start()
+        before = p.qualifier_before.search(text, max(lo, start - 25), start)
+        if before:  # "roughly every six weeks"
+            qualifier, start = p.qualifier_names[re.sub(r"\s+", " ", before.group("q").lower())], before.start()
     else:
         before = p.qualifier_before.search(text, max(lo, start - 25), start)
         if before:
             phrase = re.sub(r"\s+", " ", before.group("q").lower())
             qualifier, start = p.qualifier_names[phrase], before.start()
+            opening = not text[lo:start].strip(" \"“‘'(")
             if phrase in cues["span_words"] and unit in _TIME_UNITS and (
-                    number.kind == "range" or _ends_with(text[max(lo, start - 20):start], cues["span_after"])):
+                    number.kind == "range" or opening
+                    or _ends_with(text[max(lo, start - 20):start], cues["span_after"])):
                 qualifier, phrase = "exact", "across"  # "given over 40 minutes", "over two to three weeks"
     if bare and not noun and qualifier == "exact" and text[number.start:number.end].lower() in cues["skip_lone_words"]:
         return None
@@ -299,7 +319,7 @@ def _time_measure(text: str, lo: int, hi: int, draft: _Draft, cues: dict[str, An
     if _starts_with(text[draft.end:hi], cues["onset_after"]):
         return "onset"
     if (draft.qualifier_phrase == "across" or _ends_with(before, cues["duration_before"])
-            or p.attributive_duration.match(text, draft.end, hi)):
+            or p.attributive_duration.match(text, draft.end, hi) or _LENGTH_AFTER.match(text, draft.end, hi)):
         return "duration"  # "for two hours", "a four-week trial"
     if draft.unit == "a":
         return "other"
