@@ -119,9 +119,10 @@ def test_matcher_respects_word_and_hyphen_boundaries() -> None:
                  [("dissociation", "dissociation", "unspecified", "asserted", None)], id="possessive-owner"),
     pytest.param("The most frequently reported adverse reactions were dissociation (41%), dizziness (29%) and "
                  "nausea (28%).",
-                 [("dissociation", "dissociation", "unspecified", "asserted", "common"),
-                  ("dizziness", "dizziness", "unspecified", "asserted", "common"),
-                  ("nausea", "nausea", "unspecified", "asserted", "common")], id="enumeration-with-percentages"),
+                 # each item's own share outranks the lead-in's band: more than 1 in 10 is very common
+                 [("dissociation", "dissociation", "unspecified", "asserted", "very-common"),
+                  ("dizziness", "dizziness", "unspecified", "asserted", "very-common"),
+                  ("nausea", "nausea", "unspecified", "asserted", "very-common")], id="enumeration-with-percentages"),
     pytest.param("Treatment with ketamine is associated with a temporary increase in blood pressure and heart rate.",
                  [("increase in blood pressure", "increased-blood-pressure", "therapeutic", "asserted", None),
                   ("heart rate", "tachycardia", "therapeutic", "asserted", None)], id="shared-first-words"),
@@ -263,3 +264,44 @@ def test_corpus_build_has_key_rows_and_no_traps(built_package: Path) -> None:
     quotes = {(r[0], r[1]) for r in rows}
     for trap in ("high blood pressure", "anxiety", "tolerance", "memory and learning", "Concentration difficulties"):
         assert not any(quote == trap for _, quote in quotes), trap
+
+
+# --------------------------------------------------------------------------- first-person accounts, owners, shares
+
+_ACCOUNT = ("My ketamine infusions started in May. I had tried three medicines before, and my doctor said "
+            "I was a good fit. I drove myself to the clinic the first time, which was a mistake. My partner "
+            "told me I should have asked for a lift, and I agreed with her. ")
+
+
+def test_first_person_account_counts_everyday_wording_and_reads_negation() -> None:
+    text = _ACCOUNT + ("Halfway through, my heart pounded and I felt queasy. I never threw up, though. "
+                       "Afterwards I was groggy until dinner.")
+    rows = {(q, t, c) for q, t, _, c, _ in side_effects(text)}
+    assert rows == {("my heart pounded", "palpitations", "asserted"), ("felt queasy", "nausea", "asserted"),
+                    ("threw up", "vomiting", "negated"), ("groggy", "drowsiness", "asserted")}
+
+
+def test_first_person_sentence_outside_an_account_frames_nothing() -> None:
+    # too few first-person words for an account of the narrator's own treatment
+    assert side_effects("I read that ketamine is new. Some people are groggy in the mornings.") == []
+
+
+def test_possessive_hands_the_effects_to_the_drug_named_before_it() -> None:
+    text = ("Ketamine works within hours. By contrast, SSRIs take weeks to help, and their early side effects, "
+            "such as nausea or headache, make some people stop.")
+    assert side_effects(text) == []
+
+
+@pytest.mark.parametrize(("share", "band"), [
+    pytest.param("about 7 in 10 people", "very-common", id="seven-in-ten"),
+    pytest.param("1 in 4", "very-common", id="one-in-four"),
+    pytest.param("about 1 in 10", "common", id="one-in-ten-is-common"),
+    pytest.param("2%", "common", id="percent"),
+    pytest.param("1 in 500", "uncommon", id="one-in-five-hundred"),
+    pytest.param("1 in 5,000", "rare", id="one-in-five-thousand"),
+])
+def test_a_share_after_a_mention_gives_its_band(share: str, band: str) -> None:
+    text = f"In trials, side effects of esketamine included dizziness ({share}) and headache."
+    rows = {q: f for q, _, _, _, f in side_effects(text)}
+    assert rows["dizziness"] == band
+    assert rows["headache"] != band or band == "common"

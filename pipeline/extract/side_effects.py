@@ -44,6 +44,12 @@ class _Rules:
     owner_before: list[str]
     owner_possessives: list[str]
     owner_possessive_reach: int
+    owner_pronouns: list[str]  # "their side effects": the nearest drug before the pronoun owns them
+    owned_nouns: list[str]
+    first_person: re.Pattern[str] | None
+    narrative_min_first_person: int
+    numeric_band: re.Pattern[str] | None
+    numeric_limits: list[tuple[float, str]]  # (lowest share, band), highest first
     drug_references: list[str]
     contexts: dict[str, list[str]]
     bands: dict[str, list[str]]
@@ -89,6 +95,38 @@ def _phrase_pattern(phrases: list[str]) -> str:
     return "|".join(r"\s+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
 
 
+def _numeric_band_pattern(spec: dict[str, Any]) -> re.Pattern[str] | None:
+    """A share stated right after a mention: "(about 7 in 10 people)", ", 1 in 4", "(12%)"."""
+    if not spec:
+        return None
+    qualifiers = _phrase_pattern(spec.get("qualifiers", []) or ["about"])
+    return re.compile(
+        rf"[ \t]*[(,—–-]?[ \t]*(?:(?:{qualifiers})[ \t]+)?"
+        r"(?:(?P<n>\d{1,6}(?:\.\d{1,4})?)[ \t]+(?:in|out[ \t]+of)[ \t]+(?P<m>\d{1,3}(?:,\d{3}){0,2}|\d{1,9})(?!\d)"
+        r"|(?P<p>\d{1,3}(?:\.\d{1,4})?)[ \t]*(?:%|percent\b|per[ \t]+cent\b))", re.IGNORECASE)
+
+
+def _numeric_band(text: str, position: int, end: int, rules: _Rules) -> str | None:
+    """The band of a share stated a few characters after position (never past end)."""
+    if rules.numeric_band is None:
+        return None
+    # a few words may stand between ("feeling disconnected from yourself or your surroundings (about
+    # 7 in 10 people)"), never another vocabulary term: end is where the next one starts
+    found = rules.numeric_band.search(text, position, min(end, position + 60))
+    if found is None:
+        return None
+    if found.group("p") is not None:
+        share = float(found.group("p")) / 100
+    else:
+        whole = float(found.group("m").replace(",", ""))
+        if not whole:
+            return None
+        share = float(found.group("n")) / whole
+    # "more than 1 in 10" is very common; "1 in 10" itself is common, "1 in 100" uncommon's upper edge
+    return next((band for index, (lowest, band) in enumerate(rules.numeric_limits)
+                 if (share > lowest if index == 0 else share >= lowest)), None)
+
+
 def _rules(cues: dict[str, Any]) -> _Rules:
     anaphor = None
     if cues.get("anaphors"):
@@ -113,6 +151,13 @@ def _rules(cues: dict[str, Any]) -> _Rules:
         owner_after=cues.get("owner_after", []), owner_before=cues.get("owner_before", []),
         owner_possessives=cues.get("owner_possessives", []),
         owner_possessive_reach=cues.get("owner_possessive_reach_words", 0),
+        owner_pronouns=cues.get("owner_pronouns", []), owned_nouns=cues.get("owned_nouns", []),
+        first_person=re.compile(rf"(?<![\w'’])(?:{_phrase_pattern(cues['first_person'])})(?![\w'’])", re.IGNORECASE)
+        if cues.get("first_person") else None,
+        narrative_min_first_person=cues.get("narrative_min_first_person", 0),
+        numeric_band=_numeric_band_pattern(cues.get("numeric_band", {})),
+        numeric_limits=sorted(((float(v), k) for k, v in cues.get("numeric_band", {}).get("lowest_share", {}).items()),
+                              reverse=True),
         drug_references=cues.get("drug_references", []), contexts=cues.get("contexts", {}),
         bands=cues.get("frequency_bands", {}), anaphor=anaphor,
         anaphor_verb=re.compile(rf"\s+(?:be\s+)?(?:{_phrase_pattern(verbs)})(?![\w])", re.IGNORECASE)
@@ -416,6 +461,17 @@ def _owners(view: _Sentence, every: Sequence[TermMatch], rules: _Rules) -> list[
         before = cue is not None and not text[cue.end:start].strip()
         if after or before:
             owners.append((start, ours))
+    # "oral antidepressants take weeks, and their early side effects, such as nausea": the possessive
+    # hands the statement to the nearest drug named before it
+    nouns = _spans(text, rules.owned_nouns, sentence.start, sentence.end)
+    drugs = view.drugs
+    for start, end in _spans(text, rules.owner_pronouns, sentence.start, sentence.end):
+        noun = bisect_left(nouns, (end, end))
+        if noun == len(nouns) or nouns[noun][0] - end > 40 or word_count(text, end, nouns[noun][0]) > 2:
+            continue
+        drug = bisect_left(drugs, start, key=lambda m: m.start) - 1
+        if drug >= 0:
+            owners.append((start, drugs[drug].term_id in rules.own_drugs))
     return sorted(owners)
 
 
@@ -581,6 +637,27 @@ class _Document:
         found = self.heading_context[heading.index] if inherits else self._heading_context(heading)
         return found or "unspecified"
 
+    @cached_property
+    def narrates_treatment(self) -> bool:
+        """A first-person account of the narrator's own treatment: the text names one of our drugs
+        and speaks in the first person at least narrative_min_first_person times."""
+        pattern, least = self.rules.first_person, self.rules.narrative_min_first_person
+        if pattern is None or least <= 0:
+            return False
+        count = 0
+        for sentence in self.content:
+            count += sum(1 for _ in pattern.finditer(self.text, sentence.start, sentence.end))
+            if count >= least:
+                break
+        return count >= least and any(self.view(s).names_the_drug for s in self.content)
+
+    def narrates_in(self, sentence: Sentence) -> bool:
+        """A first-person sentence ("I felt ...", "my heart pounded") of such an account: what the
+        narrator (or someone they tell of) went through is an effect of the treatment."""
+        pattern = self.rules.first_person
+        return self.narrates_treatment and pattern is not None \
+            and pattern.search(self.text, sentence.start, sentence.end) is not None
+
     def frames_by_heading(self, sentence: Sentence) -> bool:
         """The section heading or question speaks of side effects ("Side effects", "Is ketamine addictive?")."""
         heading = self.headings[sentence.block_index]
@@ -616,6 +693,7 @@ def _sentence_rows(doc: _Document, sentence: Sentence, mentions: list[TermMatch]
     owners = _owners(view, every, rules)
     enumerations = _Enumerations.of(doc.text, every, rules)
     gap: _GapWords | None = None
+    match_starts = sorted(m.start for m in every)
     rows = []
     for mention in mentions:
         enum_start, enum_end = enumerations.around(mention)
@@ -639,7 +717,8 @@ def _sentence_rows(doc: _Document, sentence: Sentence, mentions: list[TermMatch]
             governor = cues[inside]
         elif after < len(cues) and cues[after].label == "effect":
             governor = cues[after]
-        elif effect_before >= 0 or doc.frames_by_heading(sentence) or doc.continues_a_listing(sentence):
+        elif effect_before >= 0 or doc.frames_by_heading(sentence) or doc.continues_a_listing(sentence) \
+                or doc.narrates_in(sentence):
             governor = Cue(mention.start, mention.end, "effect")
         else:
             continue
@@ -658,8 +737,9 @@ def _sentence_rows(doc: _Document, sentence: Sentence, mentions: list[TermMatch]
             term=mention.term_id, context=doc.context(sentence, mention.start),
             certainty=_certainty(view, view.words.back(reach_from, rules.hedge_reach, clause),
                                  view.words.back(reach_from, rules.negation_reach, clause), end, mention),
-            frequency=_band(view, (clause, view.clauses.end(enum_end)),
-                            [(governor.start, governor.end), (enum_start, enum_end)], rules))
+            frequency=_numeric_band(doc.text, mention.end, _next_start(match_starts, mention.end, sentence.end), rules)
+            or _band(view, (clause, view.clauses.end(enum_end)),
+                     [(governor.start, governor.end), (enum_start, enum_end)], rules))
         if frame is not None:
             # a list item with a cue of its own ("feeling very happy"): the lead-in's band and
             # certainty hold unless the item states its own
@@ -671,6 +751,12 @@ def _sentence_rows(doc: _Document, sentence: Sentence, mentions: list[TermMatch]
 
 
 # --------------------------------------------------------------------------- lists
+
+def _next_start(starts: list[int], position: int, end: int) -> int:
+    """Of the sorted starts of a sentence's vocabulary matches, the first at or after position (else end)."""
+    index = bisect_left(starts, position)
+    return starts[index] if index < len(starts) else end
+
 
 def _framed_row(doc: _Document, item: Sentence, mention: TermMatch, frame: _Frame) -> SideEffect:
     """A list item's mention: certainty, band and (unless the item has its own) context from the frame."""
