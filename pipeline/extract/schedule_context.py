@@ -18,6 +18,9 @@ Mention = tuple[int, int, str]  # start, end, term id
 
 _APPOSITION = re.compile(r"(?:\s*\([^)]*\))?(?:,\s+(?:a|an|the)\s+(?:[\w-]+\s+)?|\s+)")
 _APPOSITION_TAIL = re.compile(r",\s+(?:a|an|the)\s+(?:[\w-]+\s+)?|\s+")  # _APPOSITION without its parenthesis
+# "Esketamine is a nasal spray", "Esketamine (Spravato) comes as a nasal spray": a drug defined by its route.
+_DEFINITION = re.compile(r"(?:\s*\([^)]*\))?\s+(?:is|comes\s+as)\s+(?:a|an)\s+(?:[\w-]+\s+)?", re.IGNORECASE)
+_DEFINITION_REACH = 60
 _TAIL_RUNS = 3  # runs of non-white-space the tail spans at most: ",", the article, a word
 _OPENS = re.compile(r"\s*\(")
 _CLOSE = re.compile(r"\)")
@@ -314,6 +317,25 @@ class Places:
     def _claimed_ordered(self) -> bool:
         return all(a[1] <= b[0] for a, b in pairwise(self.claimed))
 
+    def defined_route(self, drug: str) -> str:
+        """The one route the text defines the drug as: "Esketamine is a nasal spray ...", "Esketamine
+        (Spravato) comes as a nasal spray" (a drug merely used with a route, "ketamine infusions", is not
+        defined by it)."""
+        key = ("defined", drug)
+        if key not in self.memo:
+            text, routes = self.document.text, self.own_routes
+            starts = [m[0] for m in routes.mentions]
+            found = set()
+            for mention in self.main_drugs.mentions:
+                if mention[2] != drug:
+                    continue
+                after = bisect_left(starts, mention[1])
+                if after < len(starts) and starts[after] - mention[1] <= _DEFINITION_REACH \
+                        and _DEFINITION.fullmatch(text, mention[1], starts[after]):
+                    found.add(routes.mentions[after][2])
+            self.memo[key] = found.pop() if len(found) == 1 else "unspecified"
+        return self.memo[key]
+
     def title_route(self, drug: str) -> str:
         key = ("title", drug)
         if key not in self.memo:
@@ -354,9 +376,9 @@ def schedule_route(places: Places, drug: str, phase_spans: list[tuple[int, int]]
                    last_block: int) -> str:
     """The route: named in the phases, else (for ketamine and esketamine) in the schedule's sentences, else
     the one route its section names, before the schedule ends, in sentences that name the drug and state no
-    other schedule, else the one route the document's title names;
-    unspecified when none or several. A route that names another drug's route ("an oral antidepressant")
-    does not count."""
+    other schedule, else the one route the document's title names, else the one route the text defines the
+    drug as ("Esketamine is a nasal spray for ..."); unspecified when none or several. A route that names
+    another drug's route ("an oral antidepressant") does not count."""
     in_phases = places.routes.first_inside_any(phase_spans)
     if in_phases:
         return in_phases[2]
@@ -369,7 +391,12 @@ def schedule_route(places: Places, drug: str, phase_spans: list[tuple[int, int]]
     found = places.section_route_ids(drug, first.start, sentences)
     if len(found) == 1:
         return found.pop()
-    return places.title_route(drug) if not found else "unspecified"
+    if found:
+        return "unspecified"
+    titled = places.title_route(drug)
+    if titled != "unspecified":
+        return titled
+    return places.defined_route(drug)
 
 
 def _title_route(document: SegmentedDocument, own: tuple[Mention, ...], mentions: Mentions, drug: str,

@@ -47,7 +47,7 @@ def _opens_with(text: str, sentence: Sentence, start: int) -> bool:
 
 
 def _parse(document: SegmentedDocument, sentence: Sentence, g: Grammar, cues: dict[str, Any],
-           drugs: MentionIndex, named_at: list[int]) -> _Parsed:
+           drugs: MentionIndex, named_at: list[int], table: set[int]) -> _Parsed:
     """named_at: where every drug and route mention starts, in order."""
     text = document.text
     elements = read_elements(text, sentence.start, sentence.end, g, cues.get("numbers") or {})
@@ -62,7 +62,8 @@ def _parse(document: SegmentedDocument, sentence: Sentence, g: Grammar, cues: di
     row = bool(first and (first.kind == "position" or (first.kind == "label" and first.header))
                and _opens_with(text, sentence, first.start))
     named = bisect_left(named_at, sentence.end) > bisect_left(named_at, sentence.start)
-    context = named or bool(g.administration.search(text, sentence.start, sentence.end))
+    context = (named or bool(g.administration.search(text, sentence.start, sentence.end))
+               or sentence.block_index in table)
     session = bool(phases) and all(_in_session(p.timing) for p in phases)
     return _Parsed(sentence, tuple(phases), continues, row, context, session)
 
@@ -70,6 +71,31 @@ def _parse(document: SegmentedDocument, sentence: Sentence, g: Grammar, cues: di
 def _in_session(timing: Timing) -> bool:
     """Doses of one sitting: minutes apart, or within minutes or hours."""
     return timing.period_unit == "min" or timing.bounds_unit in ("min", "h")
+
+
+_CELL_SEPARATOR = re.compile(r"\s*(?:\||\t|\s{2,})\s*")
+
+
+def _timing_tables(document: SegmentedDocument, cues: dict[str, Any]) -> set[int]:
+    """Table rows under a header row whose columns name timing ("Phase | How often | How long"): the
+    rows of a dosing table, which state a schedule even when no row names a giving, drug or route."""
+    words = [w.lower() for w in cues.get("table_timing_columns") or []]
+    if not words:
+        return set()
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    column = re.compile(f"(?:{alternatives})", re.IGNORECASE)
+    found: set[int] = set()
+    header = False
+    for block in document.blocks:
+        if block.kind != "table-row":
+            header = False
+            continue
+        if header:
+            found.add(block.index)
+            continue
+        cells = [c for c in _CELL_SEPARATOR.split(document.text[block.start:block.end].strip()) if c]
+        header = len(cells) >= 2 and any(column.fullmatch(c.strip(" :")) for c in cells)
+    return found
 
 
 def _label_blocks(document: SegmentedDocument, g: Grammar) -> dict[int, str]:
@@ -247,7 +273,8 @@ def extract_schedules(
     label_blocks = _label_blocks(document, g)
     drugs = MentionIndex.of(mentions.drugs)
     named_at = sorted(m[0] for m in (*mentions.drugs, *mentions.routes))
-    parsed = [_parse(document, s, g, cues, drugs, named_at) for s in document.content_sentences()]
+    table = _timing_tables(document, cues)
+    parsed = [_parse(document, s, g, cues, drugs, named_at, table) for s in document.content_sentences()]
     chains = _chains(document, parsed, label_blocks, int(cues["max_gap_sentences"]))
     claimed = [(item.sentence.start, item.sentence.end) for chain in chains for item in chain.items]
     places = Places(document, mentions, section_starts(document, set(label_blocks)), claimed, cues)

@@ -109,6 +109,7 @@ class Grammar:
     administration_after: re.Pattern[str]  # " [modifiers] infusions" right after a phase
     price: re.Pattern[str]  # a word of cost ("costs", "fee")
     generic_medication: re.Pattern[str]  # "medicine", "medication", ...
+    weekdays: re.Pattern[str]  # "on Mondays and Thursdays", "every Tuesday"
     cues: dict[str, Any]
 
 
@@ -230,7 +231,18 @@ def _compile(cue_json: str, drug_words: tuple[str, ...], route_words: tuple[str,
             flags),
         price=_words(cues["price_words"]) if cues.get("price_words") else re.compile("(?!)"),
         generic_medication=_words(cues["generic_medications"]),
+        weekdays=_weekdays(cues),
         cues=cues)
+
+
+def _weekdays(cues: dict[str, Any]) -> re.Pattern[str]:
+    """"on Mondays and Thursdays", "every Tuesday", "on Mondays, Wednesdays and Fridays": named weekdays."""
+    words = [*(cues.get("weekdays") or {}), *(cues.get("weekdays_recurring") or {})]
+    if not words:
+        return re.compile("(?!)")
+    day = rf"(?:{_alt(words)}){_RIGHT}"
+    days = rf"{day}(?:\s*,\s*{day})*(?:\s*,?\s+(?:and|&)\s+{day})?"
+    return re.compile(rf"{_LEFT}(?:(?P<every>every|each)\s+|on\s+)?(?P<days>{days})", re.IGNORECASE)
 
 
 def _runs(phrases: list[str]) -> int:
@@ -391,6 +403,18 @@ class _Reader:
                         period_max=period_high if period_high != period_low else None, period_unit=unit)
         return self.element("rate", match, timing)
 
+    def weekdays(self, match: re.Match[str]) -> Element | None:
+        """Named weekdays -> that many administrations a week, when they recur ("every Tuesday", "on
+        Mondays"); a single day ("on Monday") is a date, not a rate."""
+        singular = {k.lower(): v for k, v in (self.g.cues.get("weekdays") or {}).items()}
+        plural = {k.lower(): v for k, v in (self.g.cues.get("weekdays_recurring") or {}).items()}
+        named = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group("days"))
+                 if w.lower() in singular or w.lower() in plural]
+        if not match.group("every") and not all(w in plural for w in named):
+            return None
+        days = {singular.get(w) or plural[w] for w in named}
+        return self.element("rate", match, Timing(frequency=len(days), period=1.0, period_unit="wk"))
+
     def count(self, match: re.Match[str]) -> Element | None:
         c = self.number(match, "c")
         if c is None:
@@ -479,7 +503,8 @@ def read_elements(text: str, start: int, end: int, g: Grammar, number_cues: dict
     reader = _Reader(g, masked, by_offset, start)
     candidates: list[tuple[int, Element]] = []
     strong = g.strong_rates
-    for tier, patterns, build in ((0, g.rates[:strong], reader.rate), (1, g.counts, reader.count),
+    for tier, patterns, build in ((0, g.rates[:strong], reader.rate), (0, (g.weekdays,), reader.weekdays),
+                                  (1, g.counts, reader.count),
                                   (1, (g.position,), reader.position), (2, (g.bounds,), reader.bounds),
                                   (3, g.rates[strong:], reader.rate)):
         for pattern in patterns:
