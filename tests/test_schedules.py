@@ -301,3 +301,61 @@ def test_a_schedule_span_never_ends_on_white_space(extract: Extractor, text: str
     (schedule,) = extract(text)
     assert text[schedule.start:schedule.end] == schedule.quote == schedule.quote.strip()
     assert schedule.quote.rstrip(" .;:").endswith("week")
+
+
+@pytest.mark.parametrize(("sentence", "per_week"), [
+    ("The clinic books ketamine infusions on Tuesdays and Fridays.", 2),
+    ("Infusions are given on Mondays, Wednesdays and Fridays.", 3),
+    ("Patients come in for a booster infusion every Tuesday.", 1),
+    ("Each patient receives ketamine on Saturdays.", 1),
+])
+def test_named_weekdays_are_a_weekly_rate(extract: Extractor, sentence: str, per_week: int) -> None:
+    (schedule,) = extract(f"Ketamine therapy\n\n{sentence}\n")
+    (phase,) = schedule.phases
+    assert (phase.frequency, phase.period, phase.period_unit) == (per_week, 1, "wk")
+
+
+def test_weekdays_join_the_phase_they_qualify(extract: Extractor) -> None:
+    text = "Ketamine therapy\n\nThe plan was eight infusions over four weeks, on Mondays and Thursdays, at the clinic.\n"
+    (schedule,) = extract(text)
+    (phase,) = schedule.phases
+    assert phase.quote == "eight infusions over four weeks, on Mondays and Thursdays"
+    assert _timing(schedule) == [{"label": "unspecified", "frequency": 2, "period": 1, "period_unit": "wk",
+                                  "count": 8, "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk"}]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Your first infusion is on Monday.",  # one day is a date, not a rate
+    "The clinic is closed on Sundays and public holidays.",  # nothing given
+])
+def test_weekdays_that_are_not_schedules(extract: Extractor, sentence: str) -> None:
+    assert extract(f"Ketamine therapy\n\n{sentence}\n") == ()
+
+
+@pytest.mark.parametrize("separator", [" | ", "\t", "   "])
+def test_a_flattened_dosing_table_is_one_schedule_with_a_phase_per_row(extract: Extractor, separator: str) -> None:
+    rows = [("Stage", "Frequency", "Duration"), ("Induction", "Three times weekly", "Weeks 1–2"),
+            ("Taper", "Once weekly", "Weeks 3–6"), ("Maintenance", "Every 4 weeks", "Week 7 onward")]
+    table = "\n".join(separator.join(row) for row in rows)
+    text = f"Ketamine: how the sessions are planned\n\nA typical plan\n\n{table}\n\nYour doctor may change it.\n"
+    (schedule,) = extract(text)
+    assert schedule.quote == table.split("\n", 1)[1]
+    assert [p.quote for p in schedule.phases] == [separator.join(row) for row in rows[1:]]
+    assert _timing(schedule) == [
+        {"label": "induction", "frequency": 3, "period": 1, "period_unit": "wk", "bounds_low": 2, "bounds_high": 2,
+         "bounds_unit": "wk"},
+        {"label": "taper", "frequency": 1, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4,
+         "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 4, "period_unit": "wk"}]
+
+
+def test_rows_without_a_timing_header_name_no_schedule(extract: Extractor) -> None:
+    text = "Clinic hours\n\nDay | Opens | Closes\nWeekdays | twice weekly | 5 pm\n"
+    assert extract(text) == ()
+
+
+def test_route_from_the_drugs_definition(extract: Extractor) -> None:
+    text = ("Esketamine guide\n\nEsketamine is a nasal spray for treatment-resistant depression.\n\n"
+            "Schedule\n\nPhase | How often\nInduction | Twice weekly\n")
+    (schedule,) = extract(text)
+    assert (schedule.drug, schedule.route) == ("esketamine", "intranasal")
