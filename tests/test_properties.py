@@ -145,10 +145,10 @@ def test_the_corpus_spans_are_exact(config: Config) -> None:
 # A regex that backtracks badly, or a regex search repeated for every mention in a long sentence,
 # costs O(n²) or worse. Wall-clock limits are flaky on shared machines, so no absolute time is
 # asserted: each input is timed at doubling sizes and the growth exponent k of time ~ size^k is
-# fitted (least squares on log-log) over the three largest sizes measured. Linear work gives
-# k ≈ 1, quadratic k ≈ 2. Times under a noise
-# floor are left out of the fit; the check runs after every size, so a blow-up fails early,
-# and sizes stop growing once a stage takes a second.
+# fitted (least squares on log-log) over each three consecutive sizes measured. Linear work gives
+# k ≈ 1, quadratic k ≈ 2. Each size keeps the faster of two runs, times under a noise floor are
+# left out, sizes stop growing once a stage takes a second, and a series that looks super-linear
+# is measured once more before the test fails.
 
 UNITS = [
     " ", "\n\n", ".", "?", "-", "%", ",", "1.", "1. ", "12 ", "A. ", "Dr. ", "nausea ", "nausea, ", "nausea and ",
@@ -177,23 +177,34 @@ def growth_exponent(points: list[tuple[int, float]]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
 
 
-@pytest.mark.parametrize("unit", UNITS, ids=repr)
-def test_no_stage_grows_super_linearly_on_adversarial_input(unit: str, config: Config) -> None:
+def steepest_growth(unit: str, config: Config) -> tuple[float, str]:
+    """The largest growth exponent seen over doubling sizes, and the measurements behind it. Each size
+    is timed twice and the faster run kept: another process can only make a run slower."""
     measured: dict[str, list[tuple[int, float]]] = {"segment": [], "extract": []}
     stage_times("Start " + unit * 20 + " end", config)  # warm caches (compiled patterns) first
+    worst, evidence = 0.0, ""
     for size in SIZES:
-        times = stage_times("Start " + unit * (size // len(unit)) + " end", config)
+        text = "Start " + unit * (size // len(unit)) + " end"
+        runs = [stage_times(text, config) for _ in range(2)]
+        times = {stage: min(run[stage] for run in runs) for stage in runs[0]}
         for stage, seconds in times.items():
             if seconds >= NOISE_FLOOR:
                 measured[stage].append((size, seconds))
             points = measured[stage][-3:]  # the largest sizes show the asymptotic growth best
-            if len(points) == 3:
-                exponent = growth_exponent(points)
-                assert exponent <= MAX_EXPONENT, (
-                    f"{stage} on {unit!r} repeated grows like size^{exponent:.2f}: "
-                    + ", ".join(f"{n} chars {t:.3f}s" for n, t in points))
+            if len(points) == 3 and (exponent := growth_exponent(points)) > worst:
+                worst = exponent
+                evidence = f"{stage}: " + ", ".join(f"{n} chars {t:.3f}s" for n, t in points)
         if max(times.values()) > 1.0:
             break  # enough signal; larger sizes would only make a slow stage slower to test
+    return worst, evidence
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=repr)
+def test_no_stage_grows_super_linearly_on_adversarial_input(unit: str, config: Config) -> None:
+    exponent, evidence = steepest_growth(unit, config)
+    if exponent > MAX_EXPONENT:  # one fresh series before failing: a busy spell can bend one curve
+        exponent, evidence = steepest_growth(unit, config)
+    assert exponent <= MAX_EXPONENT, f"{unit!r} repeated grows like size^{exponent:.2f}: {evidence}"
 
 
 def test_fifty_thousand_characters_of_mixed_noise_finish(config: Config) -> None:
