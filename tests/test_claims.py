@@ -388,3 +388,15 @@ def test_phrase_spans_match_whole_words_longest_first() -> None:
 def test_a_lower_case_piped_header_row_is_no_claim(setup: Setup) -> None:
     text = "Dosing\n\nStage | How much | How often\nStart | 56 mg | twice a week\n"
     assert list(claims_of(setup, text)) == ["Start | 56 mg | twice a week"]
+
+
+def test_verb_clause_items_and_numbered_warnings_are_claims(setup: Setup) -> None:
+    text = ("Take extra care if you:\n\n  • have high blood pressure that is poorly controlled\n"
+            "  • have had psychosis\n\n"
+            "Never take two doses within one day. Ask your nurse.\n\n"
+            "You should not be driving for the rest of the day.\n")
+    claims = claims_of(setup, text)
+    assert "have high blood pressure that is poorly controlled" in claims
+    assert "Never take two doses within one day." in claims
+    assert "Ask your nurse." not in claims
+    assert claims["You should not be driving for the rest of the day."].category == "safety"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.extract.certainty import cue_spans
+from pipeline.extract.numbers import find_numbers
 from pipeline.extract.phrases import normal, phrase_spans
 from pipeline.extract.quantities import find_quantities
 from pipeline.records import Block, Claim, Quantity, SegmentedDocument, Sentence, Vocabulary
@@ -303,8 +304,10 @@ def _exclusion(ctx: _Context, sentence: Sentence, block: Block, lead_in: Sentenc
         return "rhetoric"
     if _has(text, cues["advice"], sentence.start, sentence.end):
         return "advice"
-    if _starts_with(text, cues["imperative_starts"], sentence.start + len(body) - len(body.lstrip("\"“‘'(")),
-                    sentence.end):
+    opening = sentence.start + len(body) - len(body.lstrip("\"“‘'("))
+    if _starts_with(text, cues["imperative_starts"], opening, sentence.end) and not (
+            _starts_with(text, cues["stating_imperatives"], opening, sentence.end)
+            and find_numbers(text, ctx.numbers, sentence.start, sentence.end)):
         return "imperative"
     if _has(text, cues["staff"], sentence.start, sentence.end):
         return "staff"
@@ -316,6 +319,7 @@ def _exclusion(ctx: _Context, sentence: Sentence, block: Block, lead_in: Sentenc
         return "table header"
     if (block.kind in _LIST_KINDS and lead_in is not None and lead_in.ends_with_colon and unpunctuated
             and len(words) <= cues["bare_term_max_words"] and not re.search(r"\d", body)
+            and words[0].lower() not in cues["clause_item_starts"]
             and _claim_cue_score(ctx, sentence.start, sentence.end) < cues["bare_term_min_cue_weight"]):
         return "bare term"
     return ""
