@@ -27,12 +27,12 @@ FLOORS["heldout"] = {
     "contraindications": (0.95, 0.95),
 }
 FLOORS["blind"] = {
-    "claims": (0.74, 0.90),
-    "quantities": (0.95, 0.90),
-    "schedules": (0.95, 0.45),
-    "schedule_phases": (0.95, 0.35),
-    "side_effects": (0.80, 0.50),
-    "contraindications": (0.95, 0.75),
+    "claims": (0.85, 0.95),
+    "quantities": (0.95, 0.95),
+    "schedules": (0.95, 0.95),
+    "schedule_phases": (0.95, 0.95),
+    "side_effects": (0.95, 0.95),
+    "contraindications": (0.95, 0.95),
 }
 
 
