@@ -41,10 +41,6 @@ class Block:
     marks: tuple[str, ...] = ()
     heading_index: int | None = None
 
-    @property
-    def is_boilerplate(self) -> bool:
-        return bool(self.marks)
-
 
 @dataclass(frozen=True)
 class Sentence:

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
+from pipeline.extract.phrases import phrase_spans
 
-@lru_cache(maxsize=16)
-def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    words = sorted((p for p in phrases if p != "n't"), key=len, reverse=True)
-    alternatives = []
-    if words:
-        alternation = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in words)
-        alternatives.append(rf"(?<![\w'’])(?:{alternation})(?![\w])")
-    if "n't" in phrases:
-        # "n't" is glued to its verb, so it has no word boundary on the left.
-        alternatives.append(r"n['’]t(?![\w])")
-    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+# "n't" is glued to its verb, so unlike the other cues it has no word boundary on the left.
+_CONTRACTED_NOT = re.compile(r"n['’]t(?![\w])", re.IGNORECASE)
 
 
 def cue_spans(text: str, phrases: list[str], start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Offsets of every cue phrase found in text[start:end] (whole words, case-insensitive)."""
-    pattern = _pattern(tuple(phrases))
-    if pattern is None:
-        return []
-    return [(m.start(), m.end()) for m in pattern.finditer(text, start, len(text) if end is None else end)]
+    found = phrase_spans(text, [p for p in phrases if p != "n't"], start, end)
+    if "n't" in phrases:
+        stop = len(text) if end is None else end
+        found = sorted(found + [(m.start(), m.end()) for m in _CONTRACTED_NOT.finditer(text, start, stop)])
+    return found
 
 
 def is_negated(text: str, cues: dict[str, Any], start: int = 0, end: int | None = None) -> bool:

@@ -52,12 +52,6 @@ def find_cues(text: str, groups: dict[str, list[str]], start: int, end: int) -> 
                      for s, e in cue_spans(text, phrases, start, end)])
 
 
-def words_back(text: str, position: int, count: int, floor: int) -> int:
-    """The start of the count-th word before position, never before floor."""
-    starts = [m.start() for m in _WORD.finditer(text, floor, position)]
-    return starts[-count] if len(starts) >= count else floor
-
-
 def word_count(text: str, start: int, end: int) -> int:
     return sum(1 for _ in _WORD.finditer(text, start, end))
 
@@ -192,7 +186,7 @@ class WordIndex:
         return bisect_left(self.starts, start), bisect_left(self.starts, end)
 
     def count(self, start: int, end: int) -> int:
-        """word_count(text, start, end)."""
+        """How many words text[start:end] holds."""
         if start >= end:
             return 0
         if not self.clean(start, end):
@@ -201,7 +195,7 @@ class WordIndex:
         return after - first
 
     def back(self, position: int, count: int, floor: int) -> int:
-        """words_back(text, position, count, floor)."""
+        """The start of the count-th word before position, never before floor."""
         if count < 1 or floor > position or not self.clean(floor, position):
             starts = [m.start() for m in self.pattern.finditer(self.text, floor, position)]
             return starts[-count] if len(starts) >= count else floor

@@ -262,10 +262,6 @@ def _mentions(text: str, sentence: Sentence, terms: _Terms, rules: _Rules) -> tu
     return merged, every
 
 
-def _starts(spans: Sequence[TermMatch | Cue]) -> list[int]:
-    return [s.start for s in spans]
-
-
 @dataclass(frozen=True)
 class _Covering:
     """Disjoint spans (vocabulary matches): which one holds a position."""
