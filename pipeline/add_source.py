@@ -16,7 +16,8 @@ from pipeline.problems import PipelineError, Problem
 from pipeline.schemas import SchemaSet
 
 KINDS = ("clinic-marketing", "blog", "news", "patient-info", "drug-label", "other")
-FIELDS = ("source_id", "title", "publisher", "url", "kind", "published", "retrieved", "language", "sha256")
+FIELDS = ("source_id", "title", "publisher", "url", "kind", "role", "authority", "published", "retrieved",
+          "language", "licence", "attribution", "sha256")
 ID_WORDS = 4
 ID_MAX_LENGTH = 50
 STOP_WORDS = frozenset(
@@ -36,6 +37,10 @@ class Metadata:
     published: str | None = None
     retrieved: str | None = None
     language: str = "en"
+    licence: str | None = None
+    attribution: str | None = None
+    role: str = "reported"
+    authority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +149,9 @@ def add_source(layout: Layout, schemas: SchemaSet, raw: bytes, text_display: str
         raise PipelineError([Problem("duplicate-id", f"--id {source_id!r} is already used at line "
                                      f"{lines[source_id]}; choose another id", path=display)])
     entry = {"source_id": source_id, "title": metadata.title, "publisher": metadata.publisher,
-             "url": metadata.url, "kind": metadata.kind, "published": metadata.published,
-             "retrieved": metadata.retrieved, "language": metadata.language, "sha256": digest}
+             "url": metadata.url, "kind": metadata.kind, "role": metadata.role, "authority": metadata.authority,
+             "published": metadata.published, "retrieved": metadata.retrieved, "language": metadata.language,
+             "licence": metadata.licence, "attribution": metadata.attribution, "sha256": digest}
     problems = _metadata_problems(entry, schemas)
     if problems:
         raise PipelineError(problems)

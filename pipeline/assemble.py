@@ -33,8 +33,9 @@ def build_rows(documents: tuple[Document, ...], extractions: dict[str, Extractio
         s = document.source
         tables["sources"].append({
             "source_id": s.source_id, "title": s.title, "publisher": s.publisher, "url": s.url,
-            "kind": s.kind, "published": s.published, "retrieved": s.retrieved,
-            "language": s.language, "path": s.path, "sha256": s.sha256, "characters": s.characters})
+            "kind": s.kind, "role": s.role, "authority": s.authority, "published": s.published,
+            "retrieved": s.retrieved, "language": s.language, "licence": s.licence,
+            "attribution": s.attribution, "path": s.path, "sha256": s.sha256, "characters": s.characters})
         extraction = extractions[s.source_id]
         sid = s.source_id
         for claim in extraction.claims:
@@ -65,7 +66,8 @@ def build_rows(documents: tuple[Document, ...], extractions: dict[str, Extractio
                     "period_unit": phase.period_unit, "count": phase.count,
                     "count_max": phase.count_max, "bounds_low": phase.bounds_low,
                     "bounds_high": phase.bounds_high, "bounds_unit": phase.bounds_unit,
-                    "as_needed": phase.as_needed, "origin": schedule.origin})
+                    "as_needed": phase.as_needed, "dose_low": phase.dose_low, "dose_high": phase.dose_high,
+                    "dose_unit": phase.dose_unit, "origin": schedule.origin})
         for effect in extraction.side_effects:
             tables["side_effects"].append({
                 "side_effect_id": make_id(sid, "se", effect.start, effect.end, effect.term),

@@ -278,12 +278,18 @@ def verify(ctx: click.Context, path: str, as_json: bool) -> None:
 @click.option("--published", help="Publication date, YYYY-MM-DD.")
 @click.option("--retrieved", help="Date the text was retrieved, YYYY-MM-DD.")
 @click.option("--language", default="en", show_default=True, help="ISO 639-1 language code.")
+@click.option("--licence", help="Licence the text is published under, as its source states it.")
+@click.option("--attribution", help="Credit line the licence asks for.")
+@click.option("--role", type=click.Choice(["reported", "reference"]), default="reported", show_default=True,
+              help="reference: an authoritative text (drug label, regulator, trial registry) to compare claims with.")
+@click.option("--authority", help="For a reference text, the kind of authority (e.g. 'FDA prescribing information').")
 @click.option("--id", "source_id", help="Source id to use instead of one derived from the title.")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False),
               help="Folder with sources.yaml and raw/ (default: the project's data/).")
 @click.pass_context
 def add_source(ctx: click.Context, text_file: str, title: str, kind: str, publisher: str | None, url: str | None,
-               published: str | None, retrieved: str | None, language: str, source_id: str | None,
+               published: str | None, retrieved: str | None, language: str, licence: str | None,
+               attribution: str | None, role: str, authority: str | None, source_id: str | None,
                input_dir: str | None) -> None:
     """Register a raw text (FILE, or - for stdin) byte for byte, with its metadata; prints its id."""
     from pipeline.add_source import Metadata
@@ -293,7 +299,8 @@ def add_source(ctx: click.Context, text_file: str, title: str, kind: str, publis
 
     layout = _layout(ctx.obj["project"], input_dir)
     metadata = Metadata(title=title, kind=kind, publisher=publisher, url=url, published=published,
-                        retrieved=retrieved, language=language)
+                        retrieved=retrieved, language=language, licence=licence, attribution=attribution,
+                        role=role, authority=authority)
     try:
         if text_file == "-":
             raw, shown = click.get_binary_stream("stdin").read(), "<stdin>"

@@ -122,7 +122,9 @@ def load_sources(layout: Layout, schemas: SchemaSet, max_bytes: int) -> tuple[Do
                 source_id=source_id, title=entry["title"], publisher=entry.get("publisher"),
                 url=entry.get("url"), kind=entry["kind"], published=entry.get("published"),
                 retrieved=entry.get("retrieved"), language=entry["language"],
-                path=f"data/raw/{source_id}.txt", sha256=digest, characters=len(text)),
+                path=f"data/raw/{source_id}.txt", sha256=digest, characters=len(text),
+                licence=entry.get("licence"), attribution=entry.get("attribution"),
+                role=entry.get("role") or "reported", authority=entry.get("authority")),
             text=text))
     for raw_path in list_files(raw_dir, "*"):
         if raw_path.suffix != ".txt" or raw_path.stem not in seen:

@@ -20,6 +20,10 @@ class Source:
     path: str
     sha256: str
     characters: int
+    licence: str | None = None
+    attribution: str | None = None
+    role: str = "reported"
+    authority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,9 @@ class Phase(Timing):
     end: int
     quote: str
     label: str
+    dose_low: float | None = None
+    dose_high: float | None = None
+    dose_unit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,7 @@ def _tamper_source_path(out: Path) -> None:
 
 @pytest.mark.parametrize(("tamper", "expected"), [
     (_tamper_descriptor, "datapackage.json, resource claims: [unsafe-path] path '../outside.csv' leaves the package"),
-    (_tamper_source_path, "resource sources, row 2, field path: [record-schema]"),
+    (_tamper_source_path, "resource sources, row 8, field path: [record-schema]"),
 ], ids=["descriptor-path-leaves-package", "raw-text-path-absolute"])
 def test_validate_refuses_paths_leaving_the_package(tamper, expected: str, good_build, invoke, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:

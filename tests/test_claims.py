@@ -345,7 +345,8 @@ def test_corpus_key_claims(corpus) -> None:
 def test_corpus_against_gold_and_no_boilerplate(setup: Setup, corpus) -> None:
     texts = {source_id: document.text for source_id, (document, _) in corpus.items()}
     gold = load_gold(PROJECT_ROOT / "tests" / "gold", texts)
-    claims, quantities = rows(corpus)
+    annotated = {g.source_id for g in gold}
+    claims, quantities = rows({k: v for k, v in corpus.items() if k in annotated})
     claim_scores = score_table("claims", [g for g in gold if g.table == "claims"], claims)
     quantity_scores = score_table("quantities", [g for g in gold if g.table == "quantities"], quantities)
     assert claim_scores["recall"] >= 0.97 and claim_scores["precision"] >= 0.95

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from conftest import INPUT_PATHS, PROJECT_ROOT, copy_inputs, snapshot
 
@@ -21,6 +22,8 @@ from pipeline.release import bump, choose_version, set_package_metadata
 from pipeline.schemas import RESOURCES
 
 NAME = "ketamine-therapy-claims"
+SOURCE_IDS = [entry["source_id"] for entry in yaml.safe_load(
+    (PROJECT_ROOT / "data" / "sources.yaml").read_text(encoding="utf-8"))["sources"]]
 FIRST = f"{NAME}-0.1.0"
 
 
@@ -137,12 +140,12 @@ def test_release_updates_package_yaml_in_place_and_the_built_outputs(released: P
 
 def test_json_tables_are_typed_records(released: Path) -> None:
     sources = json.loads((released / "dist" / FIRST / "json" / "sources.json").read_text())
-    assert isinstance(sources, list) and len(sources) == 5
+    assert isinstance(sources, list) and len(sources) == len(SOURCE_IDS)
     first = sources[0]
     assert isinstance(first["characters"], int)
     assert first["publisher"] is None and first["url"] is None
-    assert list(first) == ["source_id", "title", "publisher", "url", "kind", "published", "retrieved",
-                           "language", "path", "sha256", "characters"]
+    assert list(first) == ["source_id", "title", "publisher", "url", "kind", "role", "authority", "published",
+                           "retrieved", "language", "licence", "attribution", "path", "sha256", "characters"]
 
 
 def test_sha256sums_lists_every_other_file_sorted(released: Path) -> None:
@@ -201,7 +204,7 @@ def test_release_after_adding_a_source_is_minor(after_first: Path, invoke) -> No
     assert "sources: 1 row(s) added" in result.stderr
     record = history(after_first)["releases"][-1]
     assert (record["version"], record["level"], record["previous"]) == ("0.2.0", "minor", "0.1.0")
-    assert record["tables"]["sources"]["rows"] == 6
+    assert record["tables"]["sources"]["rows"] == len(SOURCE_IDS) + 1
     changelog = (after_first / "dist" / f"{NAME}-0.2.0" / "CHANGELOG.md").read_text()
     assert changelog.index("## 0.2.0 (2026-02-01)") < changelog.index("## 0.1.0 (2026-01-01)")
     assert "sources added: `lexapro-copy`" in changelog

@@ -89,7 +89,7 @@ def test_edited_raw_text_is_caught(package: Path, invoke) -> None:
     raw.write_text(raw.read_text(encoding="utf-8").replace("nausea", "nausee"), encoding="utf-8")
     result = invoke("validate", package, "--no-frictionless")
     assert result.exit_code == 1
-    assert ("resource sources, row 3, field sha256: [hash-mismatch] sha256 of "
+    assert ("resource sources, row 9, field sha256: [hash-mismatch] sha256 of "
             "data/raw/ketamine-and-lexapro.txt does not match") in result.stdout
 
 
