@@ -9,7 +9,8 @@ from typing import Any
 from pipeline.io import csv_bytes, json_bytes
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Extraction, Vocabulary
-from pipeline.schemas import RESOURCES, SchemaSet, table_schema
+from pipeline.schemas import SchemaSet, table_schema
+from pipeline.tables import RESOURCES, TABLES, Table, nested
 
 Row = dict[str, Any]
 
@@ -21,69 +22,74 @@ def make_id(source_id: str, code: str, start: int, end: int, term: str | None = 
     return f"{span_id}:{term}" if term else span_id
 
 
-def _span(source_id: str, record: Any) -> dict[str, Any]:
-    return {"start": record.start, "end": record.end, "quote": record.quote}
+def _source_row(document: Document) -> Row:
+    s = document.source
+    return {"source_id": s.source_id, "title": s.title, "publisher": s.publisher, "url": s.url, "kind": s.kind,
+            "role": s.role, "authority": s.authority, "published": s.published, "retrieved": s.retrieved,
+            "language": s.language, "licence": s.licence, "attribution": s.attribution, "path": s.path,
+            "sha256": s.sha256, "characters": s.characters}
+
+
+def _term_row(term: Any) -> Row:
+    return {"term_id": term.term_id, "label": term.label, "kind": term.kind, "synonyms": " | ".join(term.synonyms),
+            "hpo_id": term.hpo_id, "hpo_label": term.hpo_label, "note": term.note}
+
+
+def _record_rows(table: Table, records: tuple[Any, ...], source_id: str, schemas: SchemaSet,
+                 parent: tuple[str, str, str] | None = None) -> dict[str, list[Row]]:
+    """Records of one table (and, recursively, the records they hold) -> rows of every table concerned.
+
+    Columns are the record schema's: the key is made from the source and the span, `source_id` and the
+    parent's key are filled in, `sequence` counts the record's place in its parent, `origin` of a held
+    record is its parent's; every other column is the record field of the same name."""
+    result: dict[str, list[Row]] = {table.name: []}
+    key = schemas.primary_key(table.name)
+    for sequence, record in enumerate(records, start=1):
+        term = getattr(record, table.id_term) if table.id_term else None
+        row_id = make_id(source_id, table.id_code or "", record.start, record.end, term)
+        row: Row = {}
+        for column in schemas.columns(table.name):
+            if column == key:
+                row[column] = row_id
+            elif column == "source_id":
+                row[column] = source_id
+            elif parent is not None and column == parent[1]:
+                row[column] = parent[0]
+            elif column == "sequence":
+                row[column] = sequence
+            elif column == "origin" and parent is not None:
+                row[column] = parent[2]
+            else:
+                row[column] = getattr(record, column)
+        result[table.name].append(row)
+        for field_name, child in nested(table.name).items():
+            fk = schemas.primary_key(table.name)
+            for name, rows in _record_rows(child, getattr(record, field_name), source_id, schemas,
+                                           (row_id, fk, record.origin)).items():
+                result.setdefault(name, []).extend(rows)
+    return result
+
+
+def document_rows(document: Document, extraction: Extraction, schemas: SchemaSet) -> dict[str, list[Row]]:
+    """One document and what was extracted from it -> its rows of every table (unsorted)."""
+    tables: dict[str, list[Row]] = {"sources": [_source_row(document)]}
+    for table in TABLES:
+        if not table.top_level:
+            continue
+        for name, rows in _record_rows(table, getattr(extraction, table.name), document.source.source_id,
+                                       schemas).items():
+            tables.setdefault(name, []).extend(rows)
+    return tables
 
 
 def build_rows(documents: tuple[Document, ...], extractions: dict[str, Extraction],
-               vocabulary: Vocabulary) -> dict[str, list[Row]]:
-    """Records -> rows of every resource, keyed by column name, sorted by primary key."""
+               vocabulary: Vocabulary, schemas: SchemaSet) -> dict[str, list[Row]]:
+    """Records -> rows of every resource, keyed by column name."""
     tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
     for document in documents:
-        s = document.source
-        tables["sources"].append({
-            "source_id": s.source_id, "title": s.title, "publisher": s.publisher, "url": s.url,
-            "kind": s.kind, "role": s.role, "authority": s.authority, "published": s.published,
-            "retrieved": s.retrieved, "language": s.language, "licence": s.licence,
-            "attribution": s.attribution, "path": s.path, "sha256": s.sha256, "characters": s.characters})
-        extraction = extractions[s.source_id]
-        sid = s.source_id
-        for claim in extraction.claims:
-            claim_id = make_id(sid, "c", claim.start, claim.end)
-            tables["claims"].append({
-                "claim_id": claim_id, "source_id": sid, **_span(sid, claim),
-                "category": claim.category, "subject": claim.subject, "certainty": claim.certainty,
-                "testimonial": claim.testimonial, "origin": claim.origin})
-            for quantity in claim.quantities:
-                tables["quantities"].append({
-                    "quantity_id": make_id(sid, "q", quantity.start, quantity.end),
-                    "claim_id": claim_id, "source_id": sid, **_span(sid, quantity),
-                    "value_low": quantity.value_low, "value_high": quantity.value_high,
-                    "qualifier": quantity.qualifier, "unit": quantity.unit,
-                    "measure": quantity.measure, "origin": claim.origin})
-        for schedule in extraction.schedules:
-            schedule_id = make_id(sid, "s", schedule.start, schedule.end)
-            tables["schedules"].append({
-                "schedule_id": schedule_id, "source_id": sid, **_span(sid, schedule),
-                "drug": schedule.drug, "route": schedule.route, "origin": schedule.origin})
-            for sequence, phase in enumerate(schedule.phases, start=1):
-                tables["schedule_phases"].append({
-                    "phase_id": f"{make_id(sid, 'p', phase.start, phase.end)}",
-                    "schedule_id": schedule_id, "sequence": sequence, "label": phase.label,
-                    **_span(sid, phase),
-                    "frequency": phase.frequency, "frequency_max": phase.frequency_max,
-                    "period": phase.period, "period_max": phase.period_max,
-                    "period_unit": phase.period_unit, "count": phase.count,
-                    "count_max": phase.count_max, "bounds_low": phase.bounds_low,
-                    "bounds_high": phase.bounds_high, "bounds_unit": phase.bounds_unit,
-                    "as_needed": phase.as_needed, "dose_low": phase.dose_low, "dose_high": phase.dose_high,
-                    "dose_unit": phase.dose_unit, "origin": schedule.origin})
-        for effect in extraction.side_effects:
-            tables["side_effects"].append({
-                "side_effect_id": make_id(sid, "se", effect.start, effect.end, effect.term),
-                "source_id": sid, **_span(sid, effect), "term": effect.term,
-                "context": effect.context, "certainty": effect.certainty,
-                "frequency": effect.frequency, "origin": effect.origin})
-        for item in extraction.contraindications:
-            tables["contraindications"].append({
-                "contraindication_id": make_id(sid, "ci", item.start, item.end, item.condition),
-                "source_id": sid, **_span(sid, item), "condition": item.condition,
-                "kind": item.kind, "origin": item.origin})
-    for term in vocabulary.terms.values():
-        tables["terms"].append({
-            "term_id": term.term_id, "label": term.label, "kind": term.kind,
-            "synonyms": " | ".join(term.synonyms), "hpo_id": term.hpo_id,
-            "hpo_label": term.hpo_label, "note": term.note})
+        for name, rows in document_rows(document, extractions[document.source.source_id], schemas).items():
+            tables[name].extend(rows)
+    tables["terms"] = [_term_row(term) for term in vocabulary.terms.values()]
     return tables
 
 

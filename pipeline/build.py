@@ -7,14 +7,13 @@ from pathlib import Path
 
 from pipeline.assemble import build_rows, render, sort_and_check_keys
 from pipeline.curate import curate
-from pipeline.extract import extract
+from pipeline.extractors import compile_rules, extract_document
 from pipeline.integrity import check_tables
 from pipeline.io import list_files, read_bytes, read_tree, write_files
 from pipeline.load import Inputs, Layout, load_inputs, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
-from pipeline.records import Extraction, SegmentedDocument
+from pipeline.records import Extraction
 from pipeline.schemas import SchemaSet, load_schemas
-from pipeline.segment import segment
 
 
 @dataclass(frozen=True)
@@ -37,21 +36,17 @@ def load_cues(layout: Layout, schemas: SchemaSet) -> dict[str, dict]:
     return cues
 
 
-def segment_all(inputs: Inputs) -> dict[str, SegmentedDocument]:
-    return {doc.source.source_id: segment(doc, inputs.cues) for doc in inputs.documents}
-
-
 def compute(layout: Layout) -> tuple[Inputs, dict[str, bytes]]:
     """Inputs -> (validated inputs, output files) with nothing written."""
     schemas = load_schemas(layout.schema_dir)
     inputs = load_inputs(layout, schemas)
     cues = load_cues(layout, schemas)
-    segmented = segment_all(inputs)
+    rules = compile_rules(cues, inputs.cues, inputs.vocabulary)
     extractions: dict[str, Extraction] = {
-        source_id: extract(doc, cues, inputs.vocabulary) for source_id, doc in segmented.items()}
+        doc.source.source_id: extract_document(doc, rules) for doc in inputs.documents}
     texts = {doc.source.source_id: doc.text for doc in inputs.documents}
     extractions = curate(extractions, texts, inputs.curation, vocabulary=inputs.vocabulary, schemas=schemas)
-    tables = sort_and_check_keys(build_rows(inputs.documents, extractions, inputs.vocabulary), schemas)
+    tables = sort_and_check_keys(build_rows(inputs.documents, extractions, inputs.vocabulary, schemas), schemas)
     problems = check_tables(tables, texts, schemas)
     if problems:
         raise PipelineError(problems)

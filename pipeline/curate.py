@@ -7,30 +7,20 @@ from typing import Any
 
 from pipeline.load import CurationEntry
 from pipeline.problems import PipelineError, Problem
-from pipeline.records import Claim, Contraindication, Extraction, Phase, Quantity, Schedule, SideEffect, Vocabulary
+from pipeline.records import Extraction, Phase, Quantity, Vocabulary
 from pipeline.schemas import SchemaSet
+from pipeline.tables import TABLES as REGISTRY
 
 # table -> (record type, label fields a reviewer may set, fields an added row must set)
 TABLES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
-    "claims": (Claim, ("category", "subject", "certainty", "testimonial", "quantities"),
-               ("category", "subject", "certainty")),
-    "schedules": (Schedule, ("drug", "route", "phases"), ("drug", "route")),
-    "side_effects": (SideEffect, ("term", "context", "certainty", "frequency"), ("term", "context", "certainty")),
-    "contraindications": (Contraindication, ("condition", "kind"), ("condition", "kind")),
-}
+    t.name: (t.record, t.labels, t.required) for t in REGISTRY if t.top_level}
 # nested list in `set` -> (record schema that checks its values, label fields, required fields)
 NESTED: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    "quantities": ("quantities", ("value_low", "value_high", "qualifier", "unit", "measure"),
-                   ("value_low", "value_high", "qualifier", "measure")),
-    "phases": ("schedule_phases", ("label", "frequency", "frequency_max", "period", "period_max", "period_unit",
-                                   "count", "count_max", "bounds_low", "bounds_high", "bounds_unit", "as_needed"),
-               ("label",)),
-}
+    t.nested: (t.name, t.labels, t.required) for t in REGISTRY if t.nested}
 # table -> the field that, with the span, makes a row's id (several rows may share a span otherwise)
-ID_FIELDS = {"side_effects": "term", "contraindications": "condition"}
+ID_FIELDS = {t.name: t.id_term for t in REGISTRY if t.id_term}
 # (table, field) -> the vocabulary kind its value must be a term of
-VOCABULARY_FIELDS = {("side_effects", "term"): "side-effect", ("contraindications", "condition"): "condition",
-                     ("schedules", "drug"): "drug"}
+VOCABULARY_FIELDS = {(t.name, f): kind for t in REGISTRY for f, kind in t.vocabulary.items()}
 
 
 @dataclass(frozen=True)

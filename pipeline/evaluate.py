@@ -12,21 +12,14 @@ from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Source
 from pipeline.schemas import SchemaSet
 from pipeline.segment import segment
+from pipeline.tables import TABLES as REGISTRY
 from pipeline.validate import read_tables
 
 Row = dict[str, Any]
 
 # table -> (label field that must agree for a match, fields whose agreement is reported)
 TABLES: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "claims": (None, ("category", "subject", "certainty", "testimonial")),
-    "quantities": (None, ("value_low", "value_high", "qualifier", "unit", "measure")),
-    "schedules": (None, ("drug", "route")),
-    "schedule_phases": (None, ("sequence", "label", "frequency", "frequency_max", "period", "period_max",
-                               "period_unit", "count", "count_max", "bounds_low", "bounds_high",
-                               "bounds_unit", "as_needed")),
-    "side_effects": ("term", ("context", "certainty", "frequency")),
-    "contraindications": ("condition", ("kind",)),
-}
+    t.name: (t.match, t.agreement) for t in REGISTRY if t.extracted}
 _PHASE_FIELDS = TABLES["schedule_phases"][1][2:]
 
 

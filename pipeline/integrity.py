@@ -6,18 +6,11 @@ import hashlib
 from typing import Any
 
 from pipeline.problems import Problem
-from pipeline.schemas import RESOURCES, SchemaSet
+from pipeline.schemas import SchemaSet
+from pipeline.tables import RESOURCES, TABLES
 
 Row = dict[str, Any]
 
-_SPAN_OWNER = {  # resource -> (column naming the source, or the parent resource and its column)
-    "claims": ("source_id", None),
-    "schedules": ("source_id", None),
-    "side_effects": ("source_id", None),
-    "contraindications": ("source_id", None),
-    "quantities": ("source_id", ("claims", "claim_id")),
-    "schedule_phases": (None, ("schedules", "schedule_id")),
-}
 
 
 def _record_problems(tables: dict[str, list[Row]], schemas: SchemaSet) -> list[Problem]:
@@ -56,14 +49,17 @@ def _key_problems(tables: dict[str, list[Row]], schemas: SchemaSet) -> list[Prob
     return problems
 
 
-def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str]) -> list[Problem]:
+def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str], schemas: SchemaSet) -> list[Problem]:
     problems = []
-    index = {name: {row[key]: row for row in tables.get(name, [])}
-             for name, key in (("claims", "claim_id"), ("schedules", "schedule_id"))}
-    for name, (source_column, parent) in _SPAN_OWNER.items():
+    keys = {name: schemas.primary_key(name) for name in RESOURCES}
+    index = {t.name: {row[keys[t.name]]: row for row in tables.get(t.name, [])}
+             for t in TABLES if any(c.parent == t.name for c in TABLES)}
+    for table in (t for t in TABLES if t.extracted):
+        name = table.name
+        parent = (table.parent, keys[table.parent]) if table.parent else None
         for number, row in enumerate(tables.get(name, []), start=1):
             parent_row = index[parent[0]].get(row[parent[1]]) if parent else None
-            source_id = row[source_column] if source_column else (parent_row or {}).get("source_id")
+            source_id = row.get("source_id") or (parent_row or {}).get("source_id")
             text = texts.get(source_id)
             if text is None:
                 continue
@@ -106,4 +102,4 @@ def source_problems(tables: dict[str, list[Row]], raw: dict[str, bytes]) -> list
 
 def check_tables(tables: dict[str, list[Row]], texts: dict[str, str], schemas: SchemaSet) -> list[Problem]:
     """All row-level checks that need no files: record schemas, keys, references, spans."""
-    return _record_problems(tables, schemas) + _key_problems(tables, schemas) + _span_problems(tables, texts)
+    return _record_problems(tables, schemas) + _key_problems(tables, schemas) + _span_problems(tables, texts, schemas)

@@ -181,7 +181,10 @@ class SideEffect:
     term: str
     context: str
     certainty: str
+    polarity: str = "affirmed"
     frequency: str | None = None
+    frequency_source: str | None = None
+    rate_percent: float | None = None
     origin: str = "extracted"
 
 
@@ -195,6 +198,8 @@ class Contraindication:
     quote: str
     condition: str
     kind: str
+    polarity: str = "affirmed"
+    certainty: str = "asserted"
     origin: str = "extracted"
 
 

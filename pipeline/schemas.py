@@ -9,17 +9,7 @@ from typing import Any
 import jsonschema
 
 from pipeline.io import read_json
-
-RESOURCES = (
-    "sources",
-    "claims",
-    "quantities",
-    "schedules",
-    "schedule_phases",
-    "side_effects",
-    "contraindications",
-    "terms",
-)
+from pipeline.tables import RESOURCES
 
 _TABLE_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 

@@ -1,0 +1,110 @@
+"""Named phrase lists -> one Aho-Corasick automaton -> every whole-word mention in a text, in one pass."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from pipeline.engine.normal import normalise_phrase, normalise_text
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One phrase of a named list found in a text: original offsets, the list and the value it stands for."""
+
+    start: int
+    end: int
+    list_name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """All mentions of one text, by list, each list sorted by start with no two overlapping."""
+
+    by_list: Mapping[str, tuple[Mention, ...]]
+    starts: Mapping[str, tuple[int, ...]] = field(repr=False)
+
+    def of(self, list_name: str, start: int = 0, end: int | None = None) -> tuple[Mention, ...]:
+        """Mentions of a list lying wholly inside [start, end)."""
+        mentions = self.by_list.get(list_name, ())
+        if end is None:
+            return mentions if start == 0 else mentions[bisect_left(self.starts[list_name], start):]
+        starts = self.starts[list_name]
+        low = bisect_left(starts, start)
+        high = bisect_left(starts, end)
+        return tuple(m for m in mentions[low:high] if m.end <= end)
+
+    def first(self, list_name: str, start: int, end: int) -> Mention | None:
+        found = self.of(list_name, start, end)
+        return found[0] if found else None
+
+    def last(self, list_name: str, start: int, end: int) -> Mention | None:
+        found = self.of(list_name, start, end)
+        return found[-1] if found else None
+
+    def covering(self, list_name: str, start: int, end: int) -> Mention | None:
+        """The mention of a list that contains [start, end), if any."""
+        mentions = self.by_list.get(list_name, ())
+        index = bisect_left(self.starts.get(list_name, ()), start + 1) - 1
+        if index >= 0 and mentions[index].start <= start and mentions[index].end >= end:
+            return mentions[index]
+        return None
+
+
+def _disjoint_longest(found: list[Mention]) -> tuple[Mention, ...]:
+    """Overlapping mentions of one list -> the longest (then leftmost) of each overlap, in text order."""
+    chosen: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    for mention in sorted(found, key=lambda m: (m.start - m.end, m.start, m.value)):
+        index = bisect_left(taken, (mention.start, mention.end))
+        if index > 0 and taken[index - 1][1] > mention.start:
+            continue
+        if index < len(taken) and taken[index][0] < mention.end:
+            continue
+        taken.insert(index, (mention.start, mention.end))
+        chosen.append(mention)
+    return tuple(sorted(chosen, key=lambda m: (m.start, m.end)))
+
+
+class PhraseMatcher:
+    """Every phrase of every list in one automaton, built once per build and shared by all documents."""
+
+    def __init__(self, lists: Mapping[str, Mapping[str, Iterable[str]]]):
+        """lists: list name -> {value: phrases that stand for it}."""
+        payloads: dict[str, set[tuple[str, str]]] = {}
+        for list_name, values in lists.items():
+            for value, phrases in values.items():
+                for phrase in phrases:
+                    key = normalise_phrase(phrase)
+                    if key:
+                        payloads.setdefault(key, set()).add((list_name, value))
+        self._automaton = ahocorasick.Automaton()
+        for key, entries in payloads.items():
+            self._automaton.add_word(key, (len(key), tuple(sorted(entries))))
+        self.list_names = tuple(sorted(lists))
+        if payloads:
+            self._automaton.make_automaton()
+        self._empty = not payloads
+
+    def find(self, text: str) -> Mentions:
+        """A raw text -> its mentions of every list (whole words only, offsets into the raw text)."""
+        found: dict[str, list[Mention]] = {name: [] for name in self.list_names}
+        if not self._empty:
+            normal = normalise_text(text)
+            haystack = normal.text
+            size = len(haystack)
+            for last, (length, entries) in self._automaton.iter(haystack):
+                first = last - length + 1
+                if first > 0 and haystack[first - 1].isalnum():
+                    continue
+                if last + 1 < size and haystack[last + 1].isalnum():
+                    continue
+                start, end = normal.span(first, last + 1)
+                for list_name, value in entries:
+                    found[list_name].append(Mention(start, end, list_name, value))
+        by_list = {name: _disjoint_longest(mentions) for name, mentions in found.items()}
+        return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})

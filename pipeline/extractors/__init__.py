@@ -1,0 +1,97 @@
+"""Document + compiled rules -> Extraction: the document is annotated once and every extractor reads that."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.engine.annotate import Annotated, Engine, annotate
+from pipeline.engine.boilerplate import mark_boilerplate
+from pipeline.engine.config import build_engine, typed
+from pipeline.engine.rules import RuleTable
+from pipeline.engine.scopes import Scope, block_scopes
+from pipeline.engine.stance import StanceCues
+from pipeline.extractors import contraindications, side_effects
+from pipeline.records import Document, Extraction, Vocabulary
+
+# Bump when extractor code changes what it makes of a text: it is part of every cache key.
+CODE_VERSION = "3"
+RULE_TABLES: tuple[RuleTable[Any], ...] = (side_effects.MENTION_RULES, contraindications.CONDITION_RULES)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings of the cue files the extractors read."""
+
+    priority: tuple[str, ...]
+    stance: StanceCues
+    side_effects: side_effects.SideEffectCues
+    contraindications: contraindications.ContraindicationCues
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything a document's extraction depends on besides its text, compiled once per build.
+
+    `digest` changes whenever any cue, vocabulary term, segmentation cue or the code version does: it keys
+    the per-document cache."""
+
+    engine: Engine
+    settings: Settings
+    cues: dict[str, Any]
+    segmentation: dict[str, Any]
+    vocabulary: Vocabulary
+    digest: str
+
+
+def rules_digest(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary: Vocabulary) -> str:
+    """A hash of everything that decides extraction: cues, segmentation, vocabulary and the code version."""
+    terms = [[t.term_id, t.label, t.kind, list(t.synonyms)] for t in vocabulary.terms.values()]
+    payload = json.dumps([CODE_VERSION, cues, segmentation, terms], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def compile_rules(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary: Vocabulary) -> Rules:
+    """Validated cue files, segmentation cues and vocabulary -> the compiled rules."""
+    settings = Settings(
+        priority=tuple(cues["scopes"]["priority"]), stance=typed(StanceCues, cues["certainty"]),
+        side_effects=typed(side_effects.SideEffectCues, cues["side_effects"]),
+        contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]))
+    return Rules(engine=build_engine(cues, segmentation, vocabulary), settings=settings, cues=cues,
+                 segmentation=segmentation, vocabulary=vocabulary,
+                 digest=rules_digest(cues, segmentation, vocabulary))
+
+
+def read(text: str, rules: Rules) -> tuple[Annotated, tuple[Scope, ...]]:
+    """A text -> its annotation layer and the scope of each block."""
+    annotated = annotate(text, rules.engine, marks=mark_boilerplate)
+    return annotated, block_scopes(annotated, rules.settings.priority)
+
+
+def _legacy(document: Document, rules: Rules) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Claims and schedules from the extractors that still read the older segmentation."""
+    from pipeline.extract.claims import extract_claims
+    from pipeline.extract.schedules import extract_schedules
+    from pipeline.segment import segment
+
+    segmented = segment(document, rules.segmentation)
+    shared = {name: rules.cues.get(name, {}) for name in ("certainty", "numbers")}
+    claims = extract_claims(segmented, {**rules.cues.get("claims", {}), **shared}, rules.vocabulary)
+    schedules = extract_schedules(segmented, {**rules.cues.get("schedules", {}), **shared}, rules.vocabulary)
+    return claims, schedules
+
+
+def extract_document(document: Document, rules: Rules) -> Extraction:
+    """Every table's records for one document."""
+    annotated, scopes = read(document.text, rules)
+    source_id = document.source.source_id
+    settings = rules.settings
+    claims, schedules = _legacy(document, rules)
+    return Extraction(
+        claims=claims, schedules=schedules,
+        side_effects=side_effects.extract_side_effects(annotated, scopes, source_id, settings.side_effects,
+                                                       settings.stance),
+        contraindications=contraindications.extract_contraindications(
+            annotated, scopes, source_id, settings.contraindications, settings.stance))

@@ -1,0 +1,75 @@
+"""The one registry of the package's tables: record type, id code, parent, curation and evaluation of each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.records import Claim, Contraindication, Phase, Quantity, Schedule, SideEffect
+
+
+@dataclass(frozen=True)
+class Table:
+    """How one resource is made, keyed, corrected and scored.
+
+    A table is either extracted from each document (`record` set; top-level when `nested` is empty, else
+    held in its parent record's field `nested`), or built from the inputs (sources, terms)."""
+
+    name: str
+    record: type | None = None
+    id_code: str | None = None
+    id_term: str | None = None  # field that joins the span in the id: one span may name several terms
+    parent: str | None = None  # table whose rows hold this one's records
+    nested: str | None = None  # the parent record's field holding them
+    labels: tuple[str, ...] = ()  # fields a reviewer may set with a curation entry
+    required: tuple[str, ...] = ()  # fields an added row must set
+    vocabulary: dict[str, str] = field(default_factory=dict)  # field -> vocabulary kind its values come from
+    match: str | None = None  # field that must agree for a gold row to match (besides the span)
+    agreement: tuple[str, ...] = ()  # fields whose agreement with the gold is reported
+
+    @property
+    def extracted(self) -> bool:
+        return self.record is not None
+
+    @property
+    def top_level(self) -> bool:
+        return self.record is not None and self.parent is None
+
+
+TABLES: tuple[Table, ...] = (
+    Table("sources"),
+    Table("claims", Claim, "c", labels=("category", "subject", "certainty", "testimonial", "quantities"),
+          required=("category", "subject", "certainty"), agreement=("category", "subject", "certainty", "testimonial")),
+    Table("quantities", Quantity, "q", parent="claims", nested="quantities",
+          labels=("value_low", "value_high", "qualifier", "unit", "measure"),
+          required=("value_low", "value_high", "qualifier", "measure"),
+          agreement=("value_low", "value_high", "qualifier", "unit", "measure")),
+    Table("schedules", Schedule, "s", labels=("drug", "route", "phases"), required=("drug", "route"),
+          vocabulary={"drug": "drug"}, agreement=("drug", "route")),
+    Table("schedule_phases", Phase, "p", parent="schedules", nested="phases",
+          labels=("label", "frequency", "frequency_max", "period", "period_max", "period_unit", "count", "count_max",
+                  "bounds_low", "bounds_high", "bounds_unit", "as_needed", "dose_low", "dose_high", "dose_unit"),
+          required=("label",),
+          agreement=("sequence", "label", "frequency", "frequency_max", "period", "period_max", "period_unit",
+                     "count", "count_max", "bounds_low", "bounds_high", "bounds_unit", "as_needed")),
+    Table("side_effects", SideEffect, "se", id_term="term",
+          labels=("term", "context", "polarity", "certainty", "frequency", "frequency_source", "rate_percent"),
+          required=("term", "context", "polarity", "certainty"), vocabulary={"term": "side-effect"}, match="term",
+          agreement=("context", "polarity", "certainty", "frequency")),
+    Table("contraindications", Contraindication, "ci", id_term="condition",
+          labels=("condition", "kind", "polarity", "certainty"), required=("condition", "kind"),
+          vocabulary={"condition": "condition"}, match="condition", agreement=("kind",)),
+    Table("terms"),
+)
+
+BY_NAME = {table.name: table for table in TABLES}
+RESOURCES = tuple(table.name for table in TABLES)
+
+
+def children(name: str) -> tuple[Table, ...]:
+    """The tables whose records a record of this table holds."""
+    return tuple(t for t in TABLES if t.parent == name)
+
+
+def nested(name: str) -> dict[str, Table]:
+    """A table's nested fields -> the child table each holds (claims: {"quantities": quantities table})."""
+    return {t.nested: t for t in children(name) if t.nested}
