@@ -185,6 +185,9 @@ class SideEffect:
     frequency: str | None = None
     frequency_source: str | None = None
     rate_percent: float | None = None
+    drug_form: str | None = None
+    drug_form_start: int | None = None
+    drug_form_end: int | None = None
     origin: str = "extracted"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.engine.annotate import Annotated, Engine, annotate
 from pipeline.engine.boilerplate import mark_boilerplate
 from pipeline.engine.config import build_engine, typed
+from pipeline.engine.forms import Form, FormCues, dominant, form_cues
 from pipeline.engine.rules import RuleTable
 from pipeline.engine.scopes import Scope, block_scopes
 from pipeline.engine.stance import StanceCues
@@ -27,6 +28,7 @@ class Settings:
 
     priority: tuple[str, ...]
     stance: StanceCues
+    forms: FormCues
     side_effects: side_effects.SideEffectCues
     contraindications: contraindications.ContraindicationCues
 
@@ -57,6 +59,7 @@ def compile_rules(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary
     """Validated cue files, segmentation cues and vocabulary -> the compiled rules."""
     settings = Settings(
         priority=tuple(cues["scopes"]["priority"]), stance=typed(StanceCues, cues["certainty"]),
+        forms=form_cues(cues["forms"]),
         side_effects=typed(side_effects.SideEffectCues, cues["side_effects"]),
         contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]))
     return Rules(engine=build_engine(cues, segmentation, vocabulary), settings=settings, cues=cues,
@@ -64,10 +67,20 @@ def compile_rules(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary
                  digest=rules_digest(cues, segmentation, vocabulary))
 
 
-def read(text: str, rules: Rules) -> tuple[Annotated, tuple[Scope, ...]]:
-    """A text -> its annotation layer and the scope of each block."""
+@dataclass(frozen=True)
+class Reading:
+    """A text as every extractor sees it: its annotation layer, each block's scope and the document's form."""
+
+    annotated: Annotated
+    scopes: tuple[Scope, ...]
+    default_form: Form | None
+
+
+def read(text: str, rules: Rules) -> Reading:
+    """A text -> its annotation layer, block scopes and dominant drug form."""
     annotated = annotate(text, rules.engine, marks=mark_boilerplate)
-    return annotated, block_scopes(annotated, rules.settings.priority)
+    return Reading(annotated, block_scopes(annotated, rules.settings.priority),
+                   dominant(annotated, rules.settings.forms))
 
 
 def _legacy(document: Document, rules: Rules) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -85,13 +98,11 @@ def _legacy(document: Document, rules: Rules) -> tuple[tuple[Any, ...], tuple[An
 
 def extract_document(document: Document, rules: Rules) -> Extraction:
     """Every table's records for one document."""
-    annotated, scopes = read(document.text, rules)
+    reading = read(document.text, rules)
     source_id = document.source.source_id
     settings = rules.settings
     claims, schedules = _legacy(document, rules)
     return Extraction(
         claims=claims, schedules=schedules,
-        side_effects=side_effects.extract_side_effects(annotated, scopes, source_id, settings.side_effects,
-                                                       settings.stance),
-        contraindications=contraindications.extract_contraindications(
-            annotated, scopes, source_id, settings.contraindications, settings.stance))
+        side_effects=side_effects.extract_side_effects(reading, source_id, settings),
+        contraindications=contraindications.extract_contraindications(reading, source_id, settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.layout import Block
@@ -11,6 +12,9 @@ from pipeline.engine.scopes import Scope
 from pipeline.engine.stance import NEGATIONS, StanceCues, stance
 from pipeline.extractors.common import Site, enumerations, first_after, nearest_before, site
 from pipeline.records import Contraindication
+
+if TYPE_CHECKING:
+    from pipeline.extractors import Reading, Settings
 
 TERMS = "term:condition"
 CUES = "contraindications"
@@ -159,9 +163,10 @@ def _rows(annotated: Annotated, block: Block, scope: Scope, source_id: str, cues
     return rows
 
 
-def extract_contraindications(annotated: Annotated, scopes: tuple[Scope, ...], source_id: str,
-                              cues: ContraindicationCues, stance_cues: StanceCues) -> tuple[Contraindication, ...]:
+def extract_contraindications(reading: Reading, source_id: str, settings: Settings) -> tuple[Contraindication, ...]:
     """Every condition the text names as a reason not to treat or to take care, one row per statement."""
+    annotated, scopes = reading.annotated, reading.scopes
+    cues, stance_cues = settings.contraindications, settings.stance
     rows: list[Contraindication] = []
     for block in annotated.blocks:
         if annotated.content(block):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from pipeline.engine.annotate import Annotated
+from pipeline.engine.forms import form_at
 from pipeline.engine.layout import Block
 from pipeline.engine.matcher import Mention
 from pipeline.engine.rules import Example, RuleTable
@@ -14,6 +16,9 @@ from pipeline.engine.scopes import Scope
 from pipeline.engine.stance import StanceCues, stance
 from pipeline.extractors.common import Site, context, enumerations, first_after, nearest_before, owned_by_other, site
 from pipeline.records import SideEffect
+
+if TYPE_CHECKING:
+    from pipeline.extractors import Reading, Settings
 
 TERMS = "term:side-effect"
 CUES = "side_effects"
@@ -226,9 +231,10 @@ def _table_rows(annotated: Annotated, block: Block, scope: Scope, source_id: str
         frequency=band, frequency_source=band_source if band else None, rate_percent=rate)]
 
 
-def extract_side_effects(annotated: Annotated, scopes: tuple[Scope, ...], source_id: str, cues: SideEffectCues,
-                         stance_cues: StanceCues) -> tuple[SideEffect, ...]:
-    """Every side effect the text attributes to the drug, one row per mention."""
+def extract_side_effects(reading: Reading, source_id: str, settings: Settings) -> tuple[SideEffect, ...]:
+    """Every side effect the text attributes to the drug, one row per mention, with the drug form it concerns."""
+    annotated, scopes = reading.annotated, reading.scopes
+    cues, stance_cues = settings.side_effects, settings.stance
     rows: list[SideEffect] = []
     for block in annotated.blocks:
         if not annotated.content(block):
@@ -238,4 +244,14 @@ def extract_side_effects(annotated: Annotated, scopes: tuple[Scope, ...], source
             rows.extend(_table_rows(annotated, block, scope, source_id, cues))
         else:
             rows.extend(_prose_rows(annotated, block, scope, source_id, cues, stance_cues))
-    return tuple(rows)
+    return tuple(_with_form(row, reading, settings) for row in rows)
+
+
+def _with_form(row: SideEffect, reading: Reading, settings: Settings) -> SideEffect:
+    annotated = reading.annotated
+    sentence = annotated.sentence_at(row.start)
+    block = annotated.blocks[sentence.block] if sentence else annotated.blocks[0]
+    found = form_at(annotated, block, row.start, row.end, settings.forms, reading.default_form)
+    if found is None:
+        return row
+    return replace(row, drug_form=found.form, drug_form_start=found.start, drug_form_end=found.end)
