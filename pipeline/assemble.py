@@ -83,7 +83,7 @@ def build_rows(documents: tuple[Document, ...], extractions: dict[str, Extractio
         tables["terms"].append({
             "term_id": term.term_id, "label": term.label, "kind": term.kind,
             "synonyms": " | ".join(term.synonyms), "hpo_id": term.hpo_id,
-            "hpo_label": term.hpo_label, "note": term.note})
+            "hpo_label": term.hpo_label, "hpo_predicate": term.hpo_predicate, "note": term.note})
     return tables
 
 
