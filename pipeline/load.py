@@ -156,7 +156,8 @@ def load_vocabulary(layout: Layout, schemas: SchemaSet) -> Vocabulary:
             terms[term_id] = Term(
                 term_id=term_id, label=entry["label"], kind=data["kind"],
                 synonyms=tuple(entry["synonyms"]), hpo_id=entry.get("hpo_id"),
-                hpo_label=entry.get("hpo_label"), note=entry.get("hpo_note"))
+                hpo_label=entry.get("hpo_label"), note=entry.get("hpo_note"),
+                hpo_predicate=entry.get("hpo_predicate"))
     if problems:
         raise PipelineError(problems)
     return Vocabulary(terms=dict(sorted(terms.items())))

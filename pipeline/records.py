@@ -94,6 +94,7 @@ class Term:
     hpo_id: str | None = None
     hpo_label: str | None = None
     note: str | None = None
+    hpo_predicate: str | None = None
 
 
 @dataclass(frozen=True)

