@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+from pipeline.engine.ellipsis import elliptical
 from pipeline.engine.layout import Block, LayoutCues, ancestors, split_blocks
 from pipeline.engine.matcher import Mention, Mentions, PhraseMatcher
 from pipeline.engine.numbers import NumberGrammar, NumberSpan
@@ -13,8 +14,10 @@ from pipeline.engine.sentences import Sentence, split_sentences
 
 # One definition of a word for every window and count: letters or digits, with inner apostrophes.
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-CLAUSE_MARKS = re.compile(r"[;:]|\s[—–]\s|\(|\)")
+# Brackets do not cut: a bracketed list ("symptoms (pollakiuria, dysuria)") belongs to the clause around it.
+CLAUSE_MARKS = re.compile(r"[;:]|\s[—–]\s")
 CLAUSE_BREAKS = "clauses.breaks"
+TERM_LISTS = "term:"
 
 
 @dataclass(frozen=True)
@@ -88,16 +91,35 @@ class Annotated:
 
 
 def _clause_cuts(text: str, mentions: Mentions) -> tuple[int, ...]:
-    """Positions where a clause ends: ; : dashes and brackets, and each clause-break word."""
+    """Positions where a clause ends: ; : dashes, and each clause-break word."""
     cuts = {m.start() for m in CLAUSE_MARKS.finditer(text)}
     cuts.update(m.start for m in mentions.of(CLAUSE_BREAKS))
     return tuple(sorted(cuts))
 
 
+def _with_elliptical(text: str, blocks: tuple[Block, ...], mentions: Mentions, matcher: PhraseMatcher) -> Mentions:
+    """Mentions plus the vocabulary terms coordinations name without spelling out (pipeline.engine.ellipsis)."""
+    names = [name for name in matcher.list_names if name.startswith(TERM_LISTS)]
+    lookups = {name: (lambda phrase, name=name: matcher.lookup(name, phrase)) for name in names}
+    extra: dict[str, list[Mention]] = {}
+    for block in blocks:
+        for mention in elliptical(text, block.start, block.end, lookups):
+            if mentions.covering(mention.list_name, mention.start, mention.end) is None and \
+                    not mentions.of(mention.list_name, mention.start, mention.end):
+                extra.setdefault(mention.list_name, []).append(mention)
+    if not extra:
+        return mentions
+    by_list = dict(mentions.by_list)
+    for name, added in extra.items():
+        unique = {(m.start, m.end, m.value): m for m in added}.values()
+        by_list[name] = tuple(sorted((*by_list[name], *unique), key=lambda m: (m.start, m.end, m.value)))
+    return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})
+
+
 def annotate(text: str, engine: Engine, marks: object | None = None) -> Annotated:
     """A raw text -> its annotation layer (built once; extractors only read it)."""
-    mentions = engine.matcher.find(text)
     blocks = tuple(split_blocks(text, engine.layout))
+    mentions = _with_elliptical(text, blocks, engine.matcher.find(text), engine.matcher)
     if marks is not None:
         blocks = marks(text, blocks, mentions)  # type: ignore[operator]
     sentences = split_sentences(text, blocks, engine.abbreviations)

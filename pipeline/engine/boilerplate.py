@@ -108,15 +108,14 @@ def _end_matter(page: Page) -> set[int]:
     everything after it."""
     seen_content = False
     for block in page.blocks:
-        if block.kind in CONTENT_KINDS:
+        if seen_content and block.kind in ("heading", "row", "item"):
+            body = _COUNT_PREFIX.sub("", page.body(block))
+            shifted = replace(block, start=block.start + len(page.body(block)) - len(body))
+            if page.is_whole(END_MATTER, shifted):
+                return set(range(block.index, len(page.blocks)))
+        # a line of a menu is no content yet: only prose, questions, quotes and marked list items are
+        if block.kind in CONTENT_KINDS and (block.kind != "item" or block.marker):
             seen_content = True
-        if not seen_content or block.kind not in ("heading", "row", "item"):
-            continue
-        body = _COUNT_PREFIX.sub("", page.body(block))
-        offset = len(page.body(block)) - len(body)
-        shifted = replace(block, start=block.start + offset)
-        if page.is_whole(END_MATTER, shifted):
-            return set(range(block.index, len(page.blocks)))
     return set()
 
 

@@ -14,10 +14,13 @@ _SPACE_CELL_BREAK = re.compile(r"[ \t]{2,}")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _FIELD = re.compile(r"([^\W\d_][^:\n]{0,60}?):[ \t]+(?=\S)")
 _TERMINAL = ".!;,"
+# Reference markers closing a line ("...in cases of:[74][75]") do not count as its last characters.
+_TRAILING_CITATIONS = re.compile(r"(?:\s*\[\d{1,3}(?:[,–-]\s*\d{1,3})*\])+$")
 MAX_HEADING_WORDS = 16
 MAX_FIELD_KEY_WORDS = 6
 MAX_ITEM_LINE_WORDS = 20
 MAX_SOFT_CELL_WORDS = 8
+GOVERNING_KINDS = ("heading", "question", "lead-in", "item")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,7 @@ def _heading_rank(body: str, number: str | None) -> int:
 
 
 def _looks_like_heading(body: str) -> bool:
+    body = _without_citations(body)
     words = len(body.split())
     unpunctuated = body[-1] not in _TERMINAL + ":?" and not body.endswith("…")
     return unpunctuated and (words <= MAX_HEADING_WORDS or (words <= 2 * MAX_HEADING_WORDS and is_title_case(body)))
@@ -173,9 +177,14 @@ def _numbered_heading(text: str, line: _Line) -> re.Match[str] | None:
     return None
 
 
+def _without_citations(body: str) -> str:
+    stripped = _TRAILING_CITATIONS.sub("", body)
+    return stripped or body
+
+
 def _kind(text: str, start: int, end: int, marker: str, cells: tuple) -> str:
     """What a line is on its own, before its neighbours are looked at."""
-    body = text[start:end]
+    body = _without_citations(text[start:end])
     if cells:
         return "row"
     if marker:
@@ -253,6 +262,8 @@ def _level(block: Block) -> float:
     """How deep a block sits: headings by rank, lead-ins below headings, items by indentation; leaves last."""
     if block.kind == "heading":
         return float(block.rank or 3)
+    if block.kind == "question":
+        return 5.0  # a question titles the answer under it, below any heading
     if block.kind == "lead-in":
         return 10.0 + block.indent / 100
     if block.kind == "item":
@@ -267,7 +278,7 @@ def _governors(blocks: list[Block]) -> list[Block]:
     stack: list[Block] = []
     for block in blocks:
         level = _level(block)
-        if block.kind in ("heading", "lead-in", "item"):
+        if block.kind in GOVERNING_KINDS:
             while stack and _level(stack[-1]) >= level:
                 stack.pop()
         else:
@@ -277,7 +288,7 @@ def _governors(blocks: list[Block]) -> list[Block]:
         parent = stack[-1].index if stack else None
         block = replace(block, parent=parent)
         result.append(block)
-        if block.kind in ("heading", "lead-in", "item"):
+        if block.kind in GOVERNING_KINDS:
             stack.append(block)
     return result
 

@@ -55,6 +55,13 @@ class Mentions:
         return None
 
 
+def _joined(before: str, after: str) -> bool:
+    """Whether two adjacent characters belong to one word; letters next to digits do not ("Esk84")."""
+    if not (before.isalnum() and after.isalnum()):
+        return False
+    return before.isdigit() == after.isdigit()
+
+
 def _disjoint_longest(found: list[Mention]) -> tuple[Mention, ...]:
     """Overlapping mentions of one list -> the longest (then leftmost) of each overlap, in text order."""
     chosen: list[Mention] = []
@@ -90,6 +97,13 @@ class PhraseMatcher:
             self._automaton.make_automaton()
         self._empty = not payloads
 
+    def lookup(self, list_name: str, phrase: str) -> str | None:
+        """The value a phrase stands for in a list, when the phrase (in matching form) is one of its phrases."""
+        found = self._automaton.get(normalise_phrase(phrase), None) if not self._empty else None
+        if found is None:
+            return None
+        return next((value for name, value in found[1] if name == list_name), None)
+
     def find(self, text: str) -> Mentions:
         """A raw text -> its mentions of every list (whole words only, offsets into the raw text)."""
         found: dict[str, list[Mention]] = {name: [] for name in self.list_names}
@@ -99,9 +113,9 @@ class PhraseMatcher:
             size = len(haystack)
             for last, (length, entries) in self._automaton.iter(haystack):
                 first = last - length + 1
-                if first > 0 and haystack[first - 1].isalnum():
+                if first > 0 and _joined(haystack[first - 1], haystack[first]):
                     continue
-                if last + 1 < size and haystack[last + 1].isalnum():
+                if last + 1 < size and _joined(haystack[last], haystack[last + 1]):
                     continue
                 start, end = normal.span(first, last + 1)
                 for list_name, value in entries:

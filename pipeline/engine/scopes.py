@@ -10,7 +10,7 @@ from pipeline.engine.layout import Block
 OPENERS = "scopes.openers"
 BANDS = "scopes.bands"
 NEUTRAL = "neutral"
-OPENER_KINDS = ("heading", "lead-in", "group")
+OPENER_KINDS = ("heading", "question", "lead-in", "group")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def _opener_span(annotated: Annotated, block: Block) -> tuple[int, int] | None:
     lead-in, the key of a field or item, an item that has items under it."""
     if block.key_end is not None:
         return block.start, block.key_end
-    if block.kind in ("heading", "group"):
+    if block.kind in ("heading", "question", "group"):
         return block.start, block.end
     if block.kind in ("lead-in", "item"):
         sentence = annotated.sentence_at(block.end - 1)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pipeline.engine.layout import Block
 
 # A look-behind keeps a run of marks ("!!!", "...") from being retried at each of its characters.
-_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"”’')\]]*(?:\[\d{1,3}(?:[,–-]\d{1,3})*\])*\s+(?=[\"“‘'(\[]?[A-Z0-9])"
+                       # text extracted from a PDF may lose the space: "in pediatric patients.It is unknown"
+                       r"|(?<=[a-z]{3})\.(?=[A-Z][a-z])")
 _ORDINAL_MARKER = re.compile(r"(?:\d{1,3}|[a-zA-Z])[.)]\s+")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 

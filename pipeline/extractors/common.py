@@ -28,10 +28,22 @@ def enumerations(annotated: Annotated, mentions: tuple[Mention, ...]) -> list[tu
     return [tuple(group) for group in groups]
 
 
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def distance(annotated: Annotated, start: int, end: int) -> int:
+    """Words between two positions, not counting bracketed asides ("(incidences 12.3 to 41.0%)")."""
+    words = annotated.words_between(start, end)
+    if "(" in annotated.text[start:end] or "[" in annotated.text[start:end]:
+        words -= sum(annotated.words_between(m.start(), m.end())
+                     for m in _BRACKETED.finditer(annotated.text, start, end))
+    return words
+
+
 def nearest_before(annotated: Annotated, list_name: str, low: int, position: int, reach: int) -> Mention | None:
     """The last mention of a list in [low, position) at most `reach` words before position."""
     found = annotated.mentions.last(list_name, low, position)
-    if found is None or annotated.words_between(found.end, position) > reach:
+    if found is None or distance(annotated, found.end, position) > reach:
         return None
     return found
 
@@ -39,7 +51,7 @@ def nearest_before(annotated: Annotated, list_name: str, low: int, position: int
 def first_after(annotated: Annotated, list_name: str, position: int, high: int, reach: int) -> Mention | None:
     """The first mention of a list in [position, high) at most `reach` words after position."""
     found = annotated.mentions.first(list_name, position, high)
-    if found is None or annotated.words_between(position, found.start) > reach:
+    if found is None or distance(annotated, position, found.start) > reach:
         return None
     return found
 
@@ -80,6 +92,8 @@ def owned_by_other(s: Site, own_drugs: tuple[str, ...], prefix: str) -> bool:
     owner = max((m for m in (drug, other) if m is not None), key=lambda m: m.start, default=None)
     if owner is None or (owner.list_name == "term:drug" and owner.value in own_drugs):
         return False
+    if owner is other:
+        return True
     tied_after = first_after(s.annotated, f"{prefix}.owner_after", owner.end, s.head.start, 2)
     tied_before = nearest_before(s.annotated, f"{prefix}.owner_before", low, owner.start, 0)
     return tied_after is not None or tied_before is not None

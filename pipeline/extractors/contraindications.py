@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 TERMS = "term:condition"
 CUES = "contraindications"
 EXCLUDING_SCOPES = ("contraindication", "exclusion")
+EFFECT_CUES = "side_effects.effect_cues"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ContraindicationCues:
 
     cue_reach_words: int
     cue_after_words: int
+    sentence_end_words: int
     negation_reach_words: int
     guard_reach_words: int
 
@@ -119,12 +121,18 @@ def _negated_predicate(s: Site, cues: ContraindicationCues) -> Verdict | None:
     "caution-cue-before",
     Example("Carefully assess patients with psychosis before administering it.", "contraindications",
             {"condition": "psychosis", "kind": "caution"}),
+    Example("Advise pregnant women of the potential risk to an infant exposed in utero.", "contraindications",
+            {"condition": "infants"}, absent=True),
+    Example("Advise patients to look for the emergence of suicidality.", "contraindications",
+            {"condition": "suicidal-ideation"}, absent=True),
     Example("Advise women not to breastfeed during treatment.", "contraindications",
             {"condition": "breastfeeding", "kind": "contraindication"}))
 def _caution_cue(s: Site, cues: ContraindicationCues) -> Verdict | None:
     cue = nearest_before(s.annotated, f"{CUES}.caution_cues", s.clause[0], s.head.start, cues.cue_reach_words)
     if cue is None:
         return None
+    if s.annotated.of(TERMS, cue.end, s.head.start) or s.annotated.of(EFFECT_CUES, cue.end, s.head.start):
+        return REJECT  # the advice is about an earlier condition, or about an effect to watch for
     # advice with a negation before the condition ("advise women not to breastfeed") forbids it
     negation = s.annotated.mentions.last(NEGATIONS, cue.end, s.head.start)
     return Verdict("contraindication" if negation else "caution", cue.start)
@@ -137,6 +145,18 @@ def _caution_cue(s: Site, cues: ContraindicationCues) -> Verdict | None:
 def _cue_after(s: Site, cues: ContraindicationCues) -> Verdict | None:
     cue = first_after(s.annotated, f"{CUES}.contraindication_cues", s.tail.end, s.clause[1], cues.cue_after_words)
     return Verdict("contraindication", s.head.start) if cue is not None else None
+
+
+@CONDITION_RULES.rule(
+    "sentence-ends-excluding",
+    Example("Patients with a psychotic disorder, bipolar disorder or homicidal ideation within 6 months of "
+            "screening were excluded.", "contraindications", {"condition": "bipolar-disorder",
+                                                               "kind": "contraindication"}))
+def _sentence_end(s: Site, cues: ContraindicationCues) -> Verdict | None:
+    cue = s.annotated.mentions.last(f"{CUES}.contraindication_cues", s.tail.end, s.sentence.end)
+    if cue is None or s.annotated.words_between(cue.end, s.sentence.end) > cues.sentence_end_words:
+        return None
+    return Verdict("contraindication", s.head.start)
 
 
 def _rows(annotated: Annotated, block: Block, scope: Scope, source_id: str, cues: ContraindicationCues,

@@ -35,6 +35,7 @@ class SideEffectCues:
     effect_reach_words: int
     effect_after_words: int
     guard_reach_words: int
+    guard_after_words: int
     own_drugs: tuple[str, ...]
     band_reach_words: int
     rate_reach_words: int
@@ -58,11 +59,14 @@ MENTION_RULES: RuleTable[Governed] = RuleTable("side-effect mentions")
             {"term": "nausea"}, absent=True),
     Example("It is the drug of choice for people in traumatic shock who are at risk of hypotension.",
             "side_effects", {"term": "hypotension"}, absent=True),
+    Example("Suicidal ideation and behavior improved in patients during the induction phase.", "side_effects",
+            {"term": "suicidal-thoughts"}, absent=True),
     Example("Side effects\n- high blood pressure in patients with glaucoma\n- patients with hypertension",
             "side_effects", {"term": "increased-blood-pressure"}, absent=False))
 def _guarded(s: Site, cues: SideEffectCues) -> Governed | None:
     guard = nearest_before(s.annotated, f"{CUES}.guards", s.clause[0], s.head.start, cues.guard_reach_words)
-    return REJECT if guard is not None else None
+    after = first_after(s.annotated, f"{CUES}.guards_after", s.tail.end, s.clause[1], cues.guard_after_words)
+    return REJECT if guard is not None or after is not None else None
 
 
 @MENTION_RULES.rule(
