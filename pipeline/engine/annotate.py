@@ -16,6 +16,7 @@ from pipeline.engine.sentences import Sentence, split_sentences
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # Brackets do not cut: a bracketed list ("symptoms (pollakiuria, dysuria)") belongs to the clause around it.
 CLAUSE_MARKS = re.compile(r"[;:]|\s[—–]\s")
+ASIDE = re.compile(r"\[[^\[\]\n]{0,200}\]")
 CLAUSE_BREAKS = "clauses.breaks"
 TERM_LISTS = "term:"
 
@@ -43,6 +44,16 @@ class Annotated:
     numbers: tuple[NumberSpan, ...] = field(repr=False)
     mentions: Mentions = field(repr=False)
     sentence_starts: tuple[int, ...] = field(repr=False)
+    asides: tuple[tuple[int, int], ...] = field(repr=False, default=())
+
+    def in_aside(self, position: int, other: int) -> bool:
+        """Whether position lies in a square-bracketed cross-reference ("[see Warnings (5.7)]") that other
+        lies outside of."""
+        index = bisect_right(self.asides, (position, len(self.text))) - 1
+        if index < 0:
+            return False
+        start, end = self.asides[index]
+        return start <= position < end and not start <= other < end
 
     def words_between(self, start: int, end: int) -> int:
         """How many words lie wholly inside [start, end)."""
@@ -128,4 +139,5 @@ def annotate(text: str, engine: Engine, marks: object | None = None) -> Annotate
         text=text, blocks=blocks, sentences=sentences,
         word_starts=tuple(s for s, _ in words), word_ends=tuple(e for _, e in words),
         clause_cuts=_clause_cuts(text, mentions), numbers=engine.numbers.find(text),
-        mentions=mentions, sentence_starts=tuple(s.start for s in sentences))
+        mentions=mentions, sentence_starts=tuple(s.start for s in sentences),
+        asides=tuple((m.start(), m.end()) for m in ASIDE.finditer(text)))

@@ -16,7 +16,7 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _COORDINATORS = frozenset({"and", "or", "and/or"})
 # what may stand between two conjuncts of a list: a comma, optionally after a bracketed aside
 _LIST_COMMA = re.compile(r"(?:\s*\([^()]{0,80}\))?\s*,\s*$")
-MAX_CONJUNCT_WORDS = 3
+MAX_CONJUNCT_WORDS = 4
 MAX_HEAD_WORDS = 2
 MAX_CONJUNCTS = 12
 

@@ -8,6 +8,7 @@ from pipeline.engine.annotate import Annotated
 from pipeline.engine.layout import Block
 
 OPENERS = "scopes.openers"
+ANAPHORS = "scopes.anaphor_determiners"
 BANDS = "scopes.bands"
 NEUTRAL = "neutral"
 OPENER_KINDS = ("heading", "question", "lead-in", "group")
@@ -81,8 +82,33 @@ def _sibling_run(annotated: Annotated, block: Block, previous: Scope | None) -> 
     return None
 
 
-def block_scopes(annotated: Annotated, priority: tuple[str, ...]) -> tuple[Scope, ...]:
-    """Each block's scope: its own opener words, else its governing blocks', innermost first."""
+def _anaphor_kind(annotated: Annotated, block: Block, priority: tuple[str, ...], reach: int) -> str | None:
+    """The kind a sentence opening a block gives the list before it ("These side effects may occur ...")."""
+    determiner = annotated.mentions.first(ANAPHORS, block.start, block.end)
+    if determiner is None or determiner.start != block.start:
+        return None
+    opener = annotated.mentions.first(OPENERS, determiner.end, block.end)
+    if opener is None or annotated.words_between(determiner.end, opener.start) > reach:
+        return None
+    return _classify(annotated, (opener.start, opener.end), priority)
+
+
+def _retro_scopes(annotated: Annotated, scopes: list[Scope], priority: tuple[str, ...], reach: int) -> None:
+    """List items followed by a sentence that names them as a kind take that kind."""
+    for block in annotated.blocks[1:]:
+        previous = annotated.blocks[block.index - 1]
+        if block.kind != "paragraph" or previous.kind != "item":
+            continue
+        kind = _anaphor_kind(annotated, block, priority, reach)
+        index = block.index - 1
+        while kind and index >= 0 and annotated.blocks[index].kind == "item":
+            scopes[index] = Scope(kind, block.index, scopes[index].band)
+            index -= 1
+
+
+def block_scopes(annotated: Annotated, priority: tuple[str, ...], anaphor_reach: int) -> tuple[Scope, ...]:
+    """Each block's scope: its own opener words, else its governing blocks', innermost first; list items
+    take the kind a sentence right after them gives them."""
     blocks = annotated.blocks
     parents = {b.parent for b in blocks if b.parent is not None}
     scopes: list[Scope] = []
@@ -96,4 +122,5 @@ def block_scopes(annotated: Annotated, priority: tuple[str, ...]) -> tuple[Scope
         if block.kind == "heading":
             last_section = scope
         scopes.append(scope)
+    _retro_scopes(annotated, scopes, priority, anaphor_reach)
     return tuple(scopes)

@@ -27,6 +27,7 @@ class Settings:
     """Typed settings of the cue files the extractors read."""
 
     priority: tuple[str, ...]
+    anaphor_reach_words: int
     stance: StanceCues
     forms: FormCues
     side_effects: side_effects.SideEffectCues
@@ -58,7 +59,8 @@ def rules_digest(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary:
 def compile_rules(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary: Vocabulary) -> Rules:
     """Validated cue files, segmentation cues and vocabulary -> the compiled rules."""
     settings = Settings(
-        priority=tuple(cues["scopes"]["priority"]), stance=typed(StanceCues, cues["certainty"]),
+        priority=tuple(cues["scopes"]["priority"]), anaphor_reach_words=cues["scopes"]["anaphor_reach_words"],
+        stance=typed(StanceCues, cues["certainty"]),
         forms=form_cues(cues["forms"]),
         side_effects=typed(side_effects.SideEffectCues, cues["side_effects"]),
         contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]))
@@ -79,7 +81,7 @@ class Reading:
 def read(text: str, rules: Rules) -> Reading:
     """A text -> its annotation layer, block scopes and dominant drug form."""
     annotated = annotate(text, rules.engine, marks=mark_boilerplate)
-    return Reading(annotated, block_scopes(annotated, rules.settings.priority),
+    return Reading(annotated, block_scopes(annotated, rules.settings.priority, rules.settings.anaphor_reach_words),
                    dominant(annotated, rules.settings.forms))
 
 

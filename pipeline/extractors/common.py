@@ -41,19 +41,28 @@ def distance(annotated: Annotated, start: int, end: int) -> int:
 
 
 def nearest_before(annotated: Annotated, list_name: str, low: int, position: int, reach: int) -> Mention | None:
-    """The last mention of a list in [low, position) at most `reach` words before position."""
-    found = annotated.mentions.last(list_name, low, position)
-    if found is None or distance(annotated, found.end, position) > reach:
-        return None
-    return found
+    """The last mention of a list in [low, position) at most `reach` words before position, or one covering
+    position ("better tolerance" guards "tolerance"); cross-references in square brackets do not count."""
+    covering = annotated.mentions.covering(list_name, position, position + 1)
+    if covering is not None and covering.start < position:
+        return covering
+    for found in reversed(annotated.of(list_name, low, position)):
+        if distance(annotated, found.end, position) > reach:
+            return None
+        if not annotated.in_aside(found.start, position):
+            return found
+    return None
 
 
 def first_after(annotated: Annotated, list_name: str, position: int, high: int, reach: int) -> Mention | None:
-    """The first mention of a list in [position, high) at most `reach` words after position."""
-    found = annotated.mentions.first(list_name, position, high)
-    if found is None or distance(annotated, position, found.start) > reach:
-        return None
-    return found
+    """The first mention of a list in [position, high) at most `reach` words after position, outside
+    cross-references in square brackets."""
+    for found in annotated.of(list_name, position, high):
+        if distance(annotated, position, found.start) > reach:
+            return None
+        if not annotated.in_aside(found.start, position):
+            return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def site(annotated: Annotated, block: Block, sentence: Sentence, group: tuple[Me
     return Site(annotated, block, sentence, group, clause, scope_kind, scope_band)
 
 
-def owned_by_other(s: Site, own_drugs: tuple[str, ...], prefix: str) -> bool:
+def owned_by_other(s: Site, own_drugs: tuple[str, ...], prefix: str, after_words: int) -> bool:
     """Whether the statement belongs to another drug (or the placebo arm): in the clause, the nearest drug or
     other owner before the mention is not ours and is tied to the statement by an owner cue."""
     low = s.clause[0]
@@ -94,7 +103,7 @@ def owned_by_other(s: Site, own_drugs: tuple[str, ...], prefix: str) -> bool:
         return False
     if owner is other:
         return True
-    tied_after = first_after(s.annotated, f"{prefix}.owner_after", owner.end, s.head.start, 2)
+    tied_after = first_after(s.annotated, f"{prefix}.owner_after", owner.end, s.head.start, after_words)
     tied_before = nearest_before(s.annotated, f"{prefix}.owner_before", low, owner.start, 0)
     return tied_after is not None or tied_before is not None
 

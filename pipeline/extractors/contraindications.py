@@ -141,10 +141,21 @@ def _caution_cue(s: Site, cues: ContraindicationCues) -> Verdict | None:
 @CONDITION_RULES.rule(
     "cue-after",
     Example("Pregnancy is a contraindication to ketamine infusions.", "contraindications",
-            {"condition": "pregnancy", "kind": "contraindication"}))
+            {"condition": "pregnancy", "kind": "contraindication"}),
+    Example("Patients with certain conditions, such as bipolar disorder and dementia, are not eligible.",
+            "contraindications", {"condition": "dementia", "kind": "contraindication"}),
+    Example("Those with a substance use disorder should consider other therapies.", "contraindications",
+            {"condition": "substance-use-disorder", "kind": "caution"}))
 def _cue_after(s: Site, cues: ContraindicationCues) -> Verdict | None:
-    cue = first_after(s.annotated, f"{CUES}.contraindication_cues", s.tail.end, s.clause[1], cues.cue_after_words)
-    return Verdict("contraindication", s.head.start) if cue is not None else None
+    annotated, end = s.annotated, s.clause[1]
+    if first_after(annotated, f"{CUES}.contraindication_cues", s.tail.end, end, cues.cue_after_words):
+        return Verdict("contraindication", s.head.start)
+    predicate = first_after(annotated, f"{CUES}.negated_predicates", s.tail.end, end, cues.cue_after_words)
+    if predicate and annotated.mentions.last(NEGATIONS, s.tail.end, predicate.start):
+        return Verdict("contraindication", s.head.start)
+    if first_after(annotated, f"{CUES}.caution_cues", s.tail.end, end, cues.cue_after_words):
+        return Verdict("caution", s.head.start)
+    return None
 
 
 @CONDITION_RULES.rule(

@@ -37,6 +37,7 @@ class SideEffectCues:
     guard_reach_words: int
     guard_after_words: int
     own_drugs: tuple[str, ...]
+    owner_after_words: int
     band_reach_words: int
     rate_reach_words: int
     lowest_percent: Mapping[str, float]
@@ -73,9 +74,23 @@ def _guarded(s: Site, cues: SideEffectCues) -> Governed | None:
     "owned-by-another-drug",
     Example("Antidepressants increased the risk of suicidal thoughts in young adults.", "side_effects",
             {"term": "suicidal-ideation"}, absent=True),
-    Example("SSRIs can cause insomnia, while ketamine can cause nausea.", "side_effects", {"term": "nausea"}))
+    Example("SSRIs can cause insomnia, while ketamine can cause nausea.", "side_effects", {"term": "nausea"}),
+    Example("Side effects\nThe antidepressant you take by mouth has its own side effects, such as headaches.",
+            "side_effects", {"term": "headache"}, absent=True))
 def _other_owner(s: Site, cues: SideEffectCues) -> Governed | None:
-    return REJECT if owned_by_other(s, cues.own_drugs, CUES) else None
+    return REJECT if owned_by_other(s, cues.own_drugs, CUES, cues.owner_after_words) else None
+
+
+@MENTION_RULES.rule(
+    "self-framing",
+    Example("It was abused because of its hallucinogenic and tranquilizing effects.", "side_effects",
+            {"term": "sedation"}),
+    Example("Some described a dream-like state in which they feel drowsy yet awake.", "side_effects",
+            {"term": "drowsiness"}))
+def _self_framing(s: Site, cues: SideEffectCues) -> Governed | None:
+    """A mention whose own words say it is an effect ("dissociative effect", "feel drowsy", "risk of abuse")."""
+    framed = any(s.annotated.of(f"{CUES}.effect_cues", m.start, m.end) for m in s.group)
+    return Governed(s.head.start) if framed else None
 
 
 @MENTION_RULES.rule(
