@@ -30,7 +30,7 @@ def _source_row(document: Document) -> Row:
             "sha256": s.sha256, "characters": s.characters}
 
 
-def _term_row(term: Any) -> Row:
+def term_row(term: Any) -> Row:
     return {"term_id": term.term_id, "label": term.label, "kind": term.kind, "synonyms": " | ".join(term.synonyms),
             "hpo_id": term.hpo_id, "hpo_label": term.hpo_label, "hpo_predicate": term.hpo_predicate, "note": term.note}
 
@@ -89,8 +89,17 @@ def build_rows(documents: tuple[Document, ...], extractions: dict[str, Extractio
     for document in documents:
         for name, rows in document_rows(document, extractions[document.source.source_id], schemas).items():
             tables[name].extend(rows)
-    tables["terms"] = [_term_row(term) for term in vocabulary.terms.values()]
+    tables["terms"] = [term_row(term) for term in vocabulary.terms.values()]
     return tables
+
+
+def sort_rows(tables: dict[str, list[Row]], schemas: SchemaSet) -> dict[str, list[Row]]:
+    """Every table's rows sorted by primary key (duplicates are left for the integrity check to report)."""
+    result = {}
+    for name, rows in tables.items():
+        key = schemas.primary_key(name)
+        result[name] = sorted(rows, key=lambda row: row[key])
+    return result
 
 
 def sort_and_check_keys(tables: dict[str, list[Row]], schemas: SchemaSet) -> dict[str, list[Row]]:

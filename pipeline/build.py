@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.assemble import build_rows, render, sort_and_check_keys
-from pipeline.curate import curate
-from pipeline.extractors import compile_rules, extract_document
-from pipeline.integrity import check_tables
+from pipeline.assemble import Row, render, term_row
+from pipeline.cache import DocumentCache
+from pipeline.executors import Workers, run
 from pipeline.io import list_files, read_bytes, read_tree, write_files
-from pipeline.load import Inputs, Layout, load_inputs, load_validated_yaml
+from pipeline.load import CurationEntry, Inputs, Layout, load_inputs, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
-from pipeline.records import Extraction
 from pipeline.schemas import SchemaSet, load_schemas
+from pipeline.tables import RESOURCES
+from pipeline.work import Job, Result, RulesSpec, rules_spec
 
 
 @dataclass(frozen=True)
@@ -36,28 +37,78 @@ def load_cues(layout: Layout, schemas: SchemaSet) -> dict[str, dict]:
     return cues
 
 
-def compute(layout: Layout) -> tuple[Inputs, dict[str, bytes]]:
+SERIAL = Workers(jobs=1)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a build runs: its workers, the cache folder (None: no cache) and a progress callback."""
+
+    workers: Workers = SERIAL
+    cache: Path | None = None
+    progress: Callable[[str, int, int], None] | None = None
+
+
+def _jobs(inputs: Inputs) -> list[Job]:
+    """One job per document, in the order of their table keys ("<source_id>:"), with its source's corrections."""
+    known = {doc.source.source_id for doc in inputs.documents}
+    unknown = [Problem("curation-source", f"source_id {e.data['source_id']!r} is not in sources.yaml", path=e.path,
+                       line=e.line) for e in inputs.curation if e.data["source_id"] not in known]
+    if unknown:
+        raise PipelineError(unknown)
+    by_source: dict[str, list[CurationEntry]] = {}
+    for entry in inputs.curation:
+        by_source.setdefault(entry.data["source_id"], []).append(entry)
+    ordered = sorted(inputs.documents, key=lambda doc: f"{doc.source.source_id}:")
+    return [Job(doc, tuple(by_source.get(doc.source.source_id, ()))) for doc in ordered]
+
+
+def _results(jobs: list[Job], spec: RulesSpec, options: Options,
+             fresh_results: list[tuple[str, Result]]) -> Iterator[Result]:
+    """Every job's result in job order: from the cache where its key is there, else extracted by the workers
+    (those are appended to fresh_results, to be kept once the whole build has succeeded)."""
+    cache = DocumentCache(options.cache) if options.cache else None
+    keys = [job.key(spec) for job in jobs]
+    cached = [cache.get(key) if cache else None for key in keys]
+    missing = [job for job, hit in zip(jobs, cached, strict=True) if hit is None]
+    fresh = run(missing, spec, options.workers)
+    for number, (key, hit) in enumerate(zip(keys, cached, strict=True), start=1):
+        result = hit or next(fresh)
+        if hit is None:
+            fresh_results.append((key, result))
+        if options.progress:
+            options.progress("extract", number, len(jobs))
+        yield result
+
+
+def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[str, bytes]]:
     """Inputs -> (validated inputs, output files) with nothing written."""
     schemas = load_schemas(layout.schema_dir)
     inputs = load_inputs(layout, schemas)
-    cues = load_cues(layout, schemas)
-    rules = compile_rules(cues, inputs.cues, inputs.vocabulary)
-    extractions: dict[str, Extraction] = {
-        doc.source.source_id: extract_document(doc, rules) for doc in inputs.documents}
-    texts = {doc.source.source_id: doc.text for doc in inputs.documents}
-    extractions = curate(extractions, texts, inputs.curation, vocabulary=inputs.vocabulary, schemas=schemas)
-    tables = sort_and_check_keys(build_rows(inputs.documents, extractions, inputs.vocabulary, schemas), schemas)
-    problems = check_tables(tables, texts, schemas)
+    spec = rules_spec(load_cues(layout, schemas), inputs.cues, inputs.vocabulary, schemas)
+    tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
+    problems: list[Problem] = []
+    fresh: list[tuple[str, Result]] = []
+    for result in _results(_jobs(inputs), spec, options, fresh):
+        problems.extend(result.problems)
+        for name, rows in result.tables.items():
+            tables[name].extend(rows)
+    tables["sources"].sort(key=lambda row: row["source_id"])
+    tables["terms"] = sorted((term_row(t) for t in inputs.vocabulary.terms.values()), key=lambda r: r["term_id"])
     if problems:
         raise PipelineError(problems)
     files = render(inputs.package, schemas, tables, inputs.documents)
+    if options.cache:
+        cache = DocumentCache(options.cache)
+        for key, result in fresh:
+            cache.put(key, result)
     return inputs, files
 
 
-def build(layout: Layout, output_dir: Path) -> BuildResult:
+def build(layout: Layout, output_dir: Path, options: Options = Options()) -> BuildResult:
     """Build the package into output_dir, all files or none; raw texts are copied when the
     output is not the project itself so that the built package is self-contained."""
-    inputs, files = compute(layout)
+    inputs, files = compute(layout, options)
     if output_dir.resolve() != layout.project_root.resolve() or layout.input_dir.resolve() != (
             layout.project_root / "data").resolve():
         raw_dir = layout.input_dir / "raw"
@@ -67,8 +118,8 @@ def build(layout: Layout, output_dir: Path) -> BuildResult:
     return BuildResult(files=files, changed=tuple(changed))
 
 
-def check(layout: Layout, output_dir: Path) -> list[str]:
+def check(layout: Layout, output_dir: Path, options: Options = Options()) -> list[str]:
     """Paths whose committed bytes differ from a fresh build (nothing is written)."""
-    _, files = compute(layout)
+    _, files = compute(layout, options)
     on_disk = read_tree(output_dir, sorted(files))
     return [path for path, content in sorted(files.items()) if on_disk[path] != content]

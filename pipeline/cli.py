@@ -18,6 +18,25 @@ def _fail(error: PipelineError) -> None:
     sys.exit(1)
 
 
+CACHE_FOLDER = ".cache/build"
+
+
+def _progress_bar():
+    """A progress callback that draws one bar per stage on stderr."""
+    bars: dict[str, object] = {}
+
+    def show(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            bars[stage] = click.progressbar(length=total, label=stage, file=sys.stderr)
+            bars[stage].__enter__()  # type: ignore[attr-defined]
+        bar = bars[stage]
+        bar.update(done - bar.pos)  # type: ignore[attr-defined]
+        if done >= total:
+            bar.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+    return show
+
+
 def _layout(project: str, input_dir: str | None):
     from pipeline.load import Layout
 
@@ -42,16 +61,28 @@ def cli(ctx: click.Context, project: str) -> None:
               help="Folder to write the package into (default: the project folder).")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 when the outputs on disk differ from a fresh build.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for the texts that are not in the cache (default: all cores).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run the per-text work on a Dask cluster (tcp://host:port; needs the dask extra).")
+@click.option("--no-cache", is_flag=True, help="Extract every text anew, without reading or writing the cache.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, check_only: bool) -> None:
+def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, check_only: bool, jobs: int | None,
+          scheduler: str | None, no_cache: bool, quiet: bool) -> None:
     """Rebuild the data package from the raw texts (all files or none)."""
     from pipeline import build as build_stage
+    from pipeline.executors import Workers, default_jobs
 
     layout = _layout(ctx.obj["project"], input_dir)
     out = Path(output_dir) if output_dir else layout.project_root
+    options = build_stage.Options(
+        workers=Workers(jobs=jobs or default_jobs(), scheduler=scheduler),
+        cache=None if no_cache else layout.project_root / CACHE_FOLDER,
+        progress=None if quiet or not sys.stderr.isatty() else _progress_bar())
     try:
         if check_only:
-            stale = build_stage.check(layout, out)
+            stale = build_stage.check(layout, out, options)
             for path in stale:
                 click.echo(f"{path}: differs from a fresh build", err=True)
             if stale:
@@ -60,7 +91,7 @@ def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, che
                 sys.exit(1)
             click.echo("outputs match a fresh build", err=True)
             return
-        result = build_stage.build(layout, out)
+        result = build_stage.build(layout, out, options)
     except PipelineError as error:
         _fail(error)
     for path in result.changed:

@@ -16,18 +16,22 @@ Row = dict[str, Any]
 def _record_problems(tables: dict[str, list[Row]], schemas: SchemaSet) -> list[Problem]:
     problems = []
     for name in RESOURCES:
-        validator = schemas.record_validator(name)
+        accepted = schemas.row_accepted(name)
         for number, row in enumerate(tables.get(name, []), start=1):
-            for error in validator.iter_errors(row):
+            if accepted(row):
+                continue
+            for error in schemas.record_validator(name).iter_errors(row):
                 field = error.path[0] if error.path else None
                 problems.append(Problem("record-schema", error.message, resource=name,
                                         row=number, field=field))
     return problems
 
 
-def _key_problems(tables: dict[str, list[Row]], schemas: SchemaSet) -> list[Problem]:
+def _key_problems(tables: dict[str, list[Row]], schemas: SchemaSet, known_terms: set[str] | None) -> list[Problem]:
     problems = []
     keys = {name: {row[schemas.primary_key(name)] for row in tables.get(name, [])} for name in RESOURCES}
+    if known_terms is not None and not tables.get("terms"):
+        keys["terms"] = known_terms
     for name in RESOURCES:
         key = schemas.primary_key(name)
         seen: set[Any] = set()
@@ -100,6 +104,9 @@ def source_problems(tables: dict[str, list[Row]], raw: dict[str, bytes]) -> list
     return problems
 
 
-def check_tables(tables: dict[str, list[Row]], texts: dict[str, str], schemas: SchemaSet) -> list[Problem]:
-    """All row-level checks that need no files: record schemas, keys, references, spans."""
-    return _record_problems(tables, schemas) + _key_problems(tables, schemas) + _span_problems(tables, texts, schemas)
+def check_tables(tables: dict[str, list[Row]], texts: dict[str, str], schemas: SchemaSet,
+                 known_terms: set[str] | None = None) -> list[Problem]:
+    """All row-level checks that need no files: record schemas, keys, references, spans. Given known_terms,
+    references to the terms table are checked against them when the tables hold no terms rows."""
+    return (_record_problems(tables, schemas) + _key_problems(tables, schemas, known_terms)
+            + _span_problems(tables, texts, schemas))

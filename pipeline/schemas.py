@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
 from pipeline.io import read_json
@@ -20,18 +22,48 @@ class SchemaSet:
 
     inputs: dict[str, dict[str, Any]]
     records: dict[str, dict[str, Any]]
+    _compiled: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        # compiled validators stay behind: a worker process compiles its own
+        return SchemaSet, (self.inputs, self.records)
 
     def input_validator(self, kind: str) -> jsonschema.Draft202012Validator:
-        return _validator(self.inputs[kind])
+        return self._memo(("input", kind), lambda: _validator(self.inputs[kind]))
 
     def record_validator(self, resource: str) -> jsonschema.Draft202012Validator:
-        return _validator(self.records[resource])
+        return self._memo(("record", resource), lambda: _validator(self.records[resource]))
+
+    def row_accepted(self, resource: str) -> Callable[[dict[str, Any]], bool]:
+        """A fast check of one row against its record schema (compiled once): True when it is valid. A row it
+        refuses is read again by `record_validator` for the full list of errors."""
+        return self._memo(("fast", resource), lambda: _fast_check(self.records[resource]))
+
+    def _memo(self, key: tuple[str, str], make: Callable[[], Any]) -> Any:
+        if key not in self._compiled:
+            self._compiled[key] = make()
+        return self._compiled[key]
 
     def columns(self, resource: str) -> list[str]:
         return list(self.records[resource]["properties"])
 
     def primary_key(self, resource: str) -> str:
         return self.records[resource]["tableSchema"]["primaryKey"]
+
+
+def _fast_check(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    # the record schemas use keywords every draft shares; the compiled check runs them without the draft tag
+    body = {key: value for key, value in schema.items() if key not in ("$schema", "$id", "tableSchema")}
+    compiled = fastjsonschema.compile(body)
+
+    def accepted(row: dict[str, Any]) -> bool:
+        try:
+            compiled(row)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return accepted
 
 
 def _validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:

@@ -54,7 +54,7 @@ TABLES: tuple[Table, ...] = (
     Table("side_effects", SideEffect, "se", id_term="term",
           labels=("term", "context", "polarity", "certainty", "frequency", "frequency_source", "rate_percent",
                   "drug_form"),
-          required=("term", "context", "polarity", "certainty"), vocabulary={"term": "side-effect"}, match="term",
+          required=("term", "context", "certainty"), vocabulary={"term": "side-effect"}, match="term",
           agreement=("context", "polarity", "certainty", "frequency", "drug_form")),
     Table("contraindications", Contraindication, "ci", id_term="condition",
           labels=("condition", "kind", "polarity", "certainty"), required=("condition", "kind"),

@@ -15,6 +15,8 @@ import pytest
 from conftest import snapshot
 
 import pipeline.build
+import pipeline.executors
+import pipeline.work
 from pipeline.curate import curate, find_all
 from pipeline.load import CurationEntry
 from pipeline.problems import PipelineError
@@ -86,19 +88,33 @@ def demo(project: Path, monkeypatch: pytest.MonkeyPatch, dropped: list[str]) -> 
     """A project whose only source is TEXT and whose extractor is fake_extraction (independent of the rules)."""
     data = project / "data"
     shutil.rmtree(data / "raw")
-    shutil.rmtree(data / "cues")
-    (data / "cues").mkdir()
     (data / "raw").mkdir()
     (data / "raw" / f"{SOURCE}.txt").write_text(TEXT, encoding="utf-8")
     (data / "sources.yaml").write_text(
         f"sources:\n  - source_id: {SOURCE}\n    title: Curation demo\n    kind: other\n    language: en\n"
         f"    sha256: {hashlib.sha256(TEXT.encode()).hexdigest()}\n", encoding="utf-8")
 
-    def extract(document: SegmentedDocument, cues: dict[str, Any], vocabulary: Any) -> Extraction:
+    def extract(document: Document, rules: Any) -> Extraction:
         return fake_extraction(tuple(dropped))
 
-    monkeypatch.setattr(pipeline.build, "extract", extract)
+    # the extraction is faked (in this process: one job, no cache that would keep an earlier fake's rows)
+    monkeypatch.setattr(pipeline.work, "extract_document", extract)
+    monkeypatch.setattr(pipeline.executors, "default_jobs", lambda: 1)
+    monkeypatch.setattr(pipeline.build, "DocumentCache", NoCache)
     return project
+
+
+class NoCache:
+    """A cache that keeps nothing."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def get(self, key: str) -> None:
+        return None
+
+    def put(self, key: str, result: Any) -> None:
+        return None
 
 
 def write_curation(project: Path, *entries: str, name: str = "review.yaml") -> list[int]:

@@ -11,15 +11,13 @@ from typing import Any
 
 import pytest
 from conftest import PROJECT_ROOT
+from engine_helpers import project_rules
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.build import load_cues
-from pipeline.extract import extract
-from pipeline.load import Layout, load_validated_yaml, load_vocabulary
-from pipeline.records import Document, Extraction, SegmentedDocument, Source, Vocabulary
-from pipeline.schemas import load_schemas
-from pipeline.segment import segment
+from pipeline.engine.annotate import Annotated
+from pipeline.extractors import Rules, extract_document, read
+from pipeline.records import Document, Extraction, Source
 
 # Characters a stored raw text cannot hold (pipeline.io.decode_text refuses them), so no extractor sees them.
 REFUSED = "\r\x00"
@@ -44,23 +42,17 @@ TEXTS = st.one_of(
 
 @dataclass(frozen=True, repr=False)
 class Config:
-    """What segment and extract read, loaded once from the real project."""
+    """The project's compiled rules, loaded once."""
 
-    segmentation: dict[str, Any]
-    cues: dict[str, Any]
-    vocabulary: Vocabulary
+    rules: Rules
 
     def __repr__(self) -> str:  # keeps hypothesis' falsifying examples readable
-        return "Config(the project's segmentation cues, extraction cues and vocabulary)"
+        return "Config(the project's compiled rules)"
 
 
 @pytest.fixture(scope="module")
 def config() -> Config:
-    layout = Layout(project_root=PROJECT_ROOT, input_dir=PROJECT_ROOT / "data")
-    schemas = load_schemas(layout.schema_dir)
-    segmentation, _ = load_validated_yaml(layout.config_dir / "segmentation.yaml", "segmentation", schemas, layout)
-    return Config(segmentation=segmentation, cues=load_cues(layout, schemas),
-                  vocabulary=load_vocabulary(layout, schemas))
+    return Config(rules=project_rules())
 
 
 def document(text: str) -> Document:
@@ -71,9 +63,8 @@ def document(text: str) -> Document:
         characters=len(text)), text=text)
 
 
-def run(text: str, config: Config) -> tuple[SegmentedDocument, Extraction]:
-    segmented = segment(document(text), config.segmentation)
-    return segmented, extract(segmented, config.cues, config.vocabulary)
+def run(text: str, config: Config) -> tuple[Annotated, Extraction]:
+    return read(text, config.rules).annotated, extract_document(document(text), config.rules)
 
 
 def spans(extraction: Extraction) -> list[tuple[str, Any, Any]]:
@@ -164,10 +155,10 @@ def stage_times(text: str, config: Config) -> dict[str, float]:
     """One run of each stage (segment, extract) on the text, in seconds; the fit over all sizes
     absorbs the noise of single runs."""
     began = time.perf_counter()
-    segmented = segment(document(text), config.segmentation)
+    read(text, config.rules)
     middle = time.perf_counter()
-    extract(segmented, config.cues, config.vocabulary)
-    return {"segment": middle - began, "extract": time.perf_counter() - middle}
+    extract_document(document(text), config.rules)
+    return {"annotate": middle - began, "extract": time.perf_counter() - middle}
 
 
 def growth_exponent(points: list[tuple[int, float]]) -> float:
@@ -180,7 +171,7 @@ def growth_exponent(points: list[tuple[int, float]]) -> float:
 def steepest_growth(unit: str, config: Config) -> tuple[float, str]:
     """The largest growth exponent seen over doubling sizes, and the measurements behind it. Each size
     is timed twice and the faster run kept: another process can only make a run slower."""
-    measured: dict[str, list[tuple[int, float]]] = {"segment": [], "extract": []}
+    measured: dict[str, list[tuple[int, float]]] = {"annotate": [], "extract": []}
     stage_times("Start " + unit * 20 + " end", config)  # warm caches (compiled patterns) first
     worst, evidence = 0.0, ""
     for size in SIZES:

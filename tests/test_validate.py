@@ -51,7 +51,8 @@ def test_json_report_of_a_valid_package(package: Path, invoke) -> None:
 
 
 def test_quote_that_is_not_in_the_text(package: Path, invoke) -> None:
-    row = "ketamine-and-lexapro:se:000010-000016:nausea,ketamine-and-lexapro,10,16,nausea,nausea,therapeutic,hedged,,extracted"
+    row = ("ketamine-and-lexapro:se:000010-000016:nausea,ketamine-and-lexapro,10,16,nausea,nausea,therapeutic,affirmed,"
+           "hedged,,,,,,,extracted")
     rewrite_table(package, "side_effects", header(package, "side_effects") + "\n" + row + "\n")
     result = invoke("validate", package, "--no-frictionless")
     assert result.exit_code == 1
@@ -65,7 +66,7 @@ def test_unknown_term_and_untrimmed_span(package: Path, invoke) -> None:
     start = text.index("nausea") - 1
     quote = text[start:start + 7]
     row = (f"ketamine-and-lexapro:se:{start:06d}-{start + 7:06d}:no-such-term,ketamine-and-lexapro,{start},{start + 7},"
-           f"{quote},no-such-term,therapeutic,hedged,,extracted")
+           f"{quote},no-such-term,therapeutic,affirmed,hedged,,,,,,,extracted")
     rewrite_table(package, "side_effects", header(package, "side_effects") + "\n" + row + "\n")
     result = invoke("validate", package, "--json", "--no-frictionless")
     assert result.exit_code == 1

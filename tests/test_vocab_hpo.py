@@ -69,7 +69,9 @@ REQUIRED_IDS = {
 
 # Bare words that read as something else too often to be a synonym on their own
 # ("better tolerance vs. monotherapy", social withdrawal, "a painkiller and a sedative", "Im").
-RISKY_BARE_SYNONYMS = {"tolerance", "withdrawal", "abuse", "sedative", "im", "injection", "k-hole"}
+# Bare words that name a drug class, a route or the disease treated rather than a reaction: never a synonym
+# (adverse-reaction names with other senses, like "tolerance" or "abuse", are kept: context decides).
+RISKY_BARE_SYNONYMS = {"sedative", "dissociative", "depression", "im", "injection", "k-hole", "numb", "tired"}
 
 
 # --------------------------------------------------------------------------- HPO parsing
@@ -291,14 +293,20 @@ def test_every_mapping_agrees_with_hpo(vocab):
 def test_terms_sharing_an_hpo_id_state_how_they_differ(vocab):
     terms = vocabulary_terms(vocab)
     shared = Counter(t.hpo_id for t in terms if t.hpo_id)
-    pairs = {t.term_id: t.hpo_predicate for t in terms if t.hpo_id and shared[t.hpo_id] > 1}
-    assert pairs == {"vertigo": EXACT, "dizziness": NARROW, "addiction": EXACT, "substance-use-disorder": NARROW,
-                     "unresponsiveness": BROAD, "impaired-awareness": CLOSE}
+    groups: dict[str, list] = {}
+    for term in terms:
+        if term.hpo_id and shared[term.hpo_id] > 1:
+            groups.setdefault(term.hpo_id, []).append(term)
+    for hpo_id, members in groups.items():
+        assert sum(t.hpo_predicate == EXACT for t in members) <= 1, f"{hpo_id}: two exact matches"
+        for term in members:
+            assert term.hpo_predicate == EXACT or term.note, f"{term.term_id} shares {hpo_id} without a note"
 
 
-def test_predicate_counts(vocab):
+def test_predicates_are_from_the_sssom_set(vocab):
     counts = Counter(t.hpo_predicate for t in vocabulary_terms(vocab) if t.hpo_id)
-    assert counts == {EXACT: 47, CLOSE: 4, BROAD: 5, NARROW: 2, RELATED: 3}
+    assert set(counts) <= {EXACT, CLOSE, BROAD, NARROW, RELATED}
+    assert counts[EXACT] > sum(counts.values()) / 2
 
 
 OBO = """format-version: 1.2
@@ -370,7 +378,7 @@ def test_one_exact_match_per_hpo_term():
                        "how they differ")]
 
 
-def test_hpo_command_lists_each_mapping(invoke, tmp_path):
+def test_hpo_command_lists_each_mapping(invoke, tmp_path, vocab):
     ontology_or_skip()
     result = invoke("--project", ROOT, "hpo")
     assert result.exit_code == 0, result.stderr
@@ -378,8 +386,9 @@ def test_hpo_command_lists_each_mapping(invoke, tmp_path):
     assert lines[0] == "term_id\thpo_id\tdeclared\twords_give"
     assert "dizziness\tHP:0002321\tskos:narrowMatch\tskos:relatedMatch" in lines
     assert "vertigo\tHP:0002321\tskos:exactMatch\tskos:exactMatch" in lines
-    assert len(lines) == 62
-    assert result.stderr == "61 mapping(s) checked against HPO 2025-01-16; 0 problem(s)\n"
+    mapped = [t for t in vocabulary_terms(vocab) if t.hpo_id]
+    assert len(lines) == len(mapped) + 1
+    assert result.stderr == f"{len(mapped)} mapping(s) checked against HPO 2025-01-16; 0 problem(s)\n"
 
 
 def test_hpo_command_fails_on_a_refuted_mapping(invoke, tmp_path):

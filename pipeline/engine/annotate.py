@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from pipeline.engine.ellipsis import elliptical
+from pipeline.engine.ellipsis import Vocabulary, elliptical
 from pipeline.engine.layout import Block, LayoutCues, ancestors, split_blocks
 from pipeline.engine.matcher import Mention, Mentions, PhraseMatcher
 from pipeline.engine.numbers import NumberGrammar, NumberSpan
@@ -110,11 +110,12 @@ def _clause_cuts(text: str, mentions: Mentions) -> tuple[int, ...]:
 
 def _with_elliptical(text: str, blocks: tuple[Block, ...], mentions: Mentions, matcher: PhraseMatcher) -> Mentions:
     """Mentions plus the vocabulary terms coordinations name without spelling out (pipeline.engine.ellipsis)."""
-    names = [name for name in matcher.list_names if name.startswith(TERM_LISTS)]
-    lookups = {name: (lambda phrase, name=name: matcher.lookup(name, phrase)) for name in names}
+    vocabularies = [Vocabulary(name, lambda phrase, name=name: matcher.lookup(name, phrase),
+                               matcher.first_words[name], matcher.last_words[name])
+                    for name in matcher.list_names if name.startswith(TERM_LISTS)]
     extra: dict[str, list[Mention]] = {}
     for block in blocks:
-        for mention in elliptical(text, block.start, block.end, lookups):
+        for mention in elliptical(text, block.start, block.end, vocabularies):
             if mentions.covering(mention.list_name, mention.start, mention.end) is None and \
                     not mentions.of(mention.list_name, mention.start, mention.end):
                 extra.setdefault(mention.list_name, []).append(mention)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pipeline.engine.matcher import Mention
 
@@ -19,8 +20,19 @@ _LIST_COMMA = re.compile(r"(?:\s*\([^()]{0,80}\))?\s*,\s*$")
 MAX_CONJUNCT_WORDS = 4
 MAX_HEAD_WORDS = 2
 MAX_CONJUNCTS = 12
+LIST_COMMA_WINDOW = 90  # characters a comma and a bracketed aside between two conjuncts may take
 
 Lookup = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """One phrase list as the ellipsis rules need it: its look-up and the first and last words of its phrases."""
+
+    list_name: str
+    lookup: Lookup
+    first_words: frozenset[str]
+    last_words: frozenset[str]
 Words = list[re.Match[str]]
 
 
@@ -54,37 +66,44 @@ def _left_conjuncts(text: str, words: Words, index: int) -> list[Words]:
                and _joined(text, words[last - len(conjunct)], conjunct[0])):
             conjunct.insert(0, words[last - len(conjunct)])
         conjuncts.insert(0, conjunct)
-        before = _LIST_COMMA.search(text, 0, conjunct[0].start())
+        before = _LIST_COMMA.search(text, max(0, conjunct[0].start() - LIST_COMMA_WINDOW), conjunct[0].start())
         if before is None:
             break
         last = next((i for i in range(last - len(conjunct), -1, -1) if words[i].end() <= before.start()), -1)
     return conjuncts
 
 
-def _shared_head(lefts: list[Words], right: Words, list_name: str, lookup: Lookup) -> list[Mention]:
+def _shared_head(lefts: list[Words], right: Words, vocabulary: Vocabulary) -> list[Mention]:
+    heads = [right[-h:] for h in range(1, min(MAX_HEAD_WORDS, len(right) - 1) + 1)]
+    heads = [head for head in heads if head[-1].group().lower() in vocabulary.last_words]
     found = []
-    for conjunct in lefts:
+    for conjunct in lefts if heads else ():
         for size in range(len(conjunct), 0, -1):
             own = conjunct[-size:]
-            value = next((v for h in range(1, min(MAX_HEAD_WORDS, len(right) - 1) + 1)
-                          if (v := lookup(f"{_phrase(own)} {_phrase(right[-h:])}"))), None)
+            if own[0].group().lower() not in vocabulary.first_words:
+                continue
+            value = next((v for head in heads if (v := vocabulary.lookup(f"{_phrase(own)} {_phrase(head)}"))), None)
             if value is not None:
-                found.append(Mention(own[0].start(), own[-1].end(), list_name, value))
+                found.append(Mention(own[0].start(), own[-1].end(), vocabulary.list_name, value))
                 break
     return found
 
 
-def _shared_modifier(left: Words, right: Words, list_name: str, lookup: Lookup) -> list[Mention]:
+def _shared_modifier(left: Words, right: Words, vocabulary: Vocabulary) -> list[Mention]:
+    if not left or left[0].group().lower() not in vocabulary.first_words:
+        return []
     for size in range(1, len(left)):
         modifier = left[:size]
         for width in range(len(right), 0, -1):
-            value = lookup(f"{_phrase(modifier)} {_phrase(right[:width])}")
+            if right[width - 1].group().lower() not in vocabulary.last_words:
+                continue
+            value = vocabulary.lookup(f"{_phrase(modifier)} {_phrase(right[:width])}")
             if value is not None:
-                return [Mention(right[0].start(), right[width - 1].end(), list_name, value)]
+                return [Mention(right[0].start(), right[width - 1].end(), vocabulary.list_name, value)]
     return []
 
 
-def elliptical(text: str, start: int, end: int, lookups: dict[str, Lookup]) -> list[Mention]:
+def elliptical(text: str, start: int, end: int, vocabularies: list[Vocabulary]) -> list[Mention]:
     """Mentions of each list that coordinations in text[start:end] name by sharing a head or a modifier."""
     found: list[Mention] = []
     if " or " not in text[start:end] and " and " not in text[start:end]:
@@ -96,8 +115,8 @@ def elliptical(text: str, start: int, end: int, lookups: dict[str, Lookup]) -> l
             continue
         right = _right_conjunct(text, words, index + 1)
         lefts = _left_conjuncts(text, words, index)
-        for list_name, lookup in lookups.items():
-            found += _shared_head(lefts, right, list_name, lookup)
+        for vocabulary in vocabularies:
+            found += _shared_head(lefts, right, vocabulary)
             if lefts:
-                found += _shared_modifier(lefts[-1], right, list_name, lookup)
+                found += _shared_modifier(lefts[-1], right, vocabulary)
     return found

@@ -15,7 +15,7 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _FIELD = re.compile(r"([^\W\d_][^:\n]{0,60}?):[ \t]+(?=\S)")
 _TERMINAL = ".!;,"
 # Reference markers closing a line ("...in cases of:[74][75]") do not count as its last characters.
-_TRAILING_CITATIONS = re.compile(r"(?:\s*\[\d{1,3}(?:[,–-]\s*\d{1,3})*\])+$")
+_CITATION = re.compile(r"\[\d{1,3}(?:[,–-]\s*\d{1,3})*\]")
 MAX_HEADING_WORDS = 16
 MAX_FIELD_KEY_WORDS = 6
 MAX_ITEM_LINE_WORDS = 20
@@ -178,7 +178,13 @@ def _numbered_heading(text: str, line: _Line) -> re.Match[str] | None:
 
 
 def _without_citations(body: str) -> str:
-    stripped = _TRAILING_CITATIONS.sub("", body)
+    # stripped from the end by hand: a regex anchored at the end retries every position of a long line
+    stripped = body.rstrip()
+    while stripped.endswith("]"):
+        opening = stripped.rfind("[")
+        if opening < 0 or not _CITATION.fullmatch(stripped, opening):
+            break
+        stripped = stripped[:opening].rstrip()
     return stripped or body
 
 

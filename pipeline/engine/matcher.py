@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,11 +56,8 @@ class Mentions:
         return None
 
 
-def _joined(before: str, after: str) -> bool:
-    """Whether two adjacent characters belong to one word; letters next to digits do not ("Esk84")."""
-    if not (before.isalnum() and after.isalnum()):
-        return False
-    return before.isdigit() == after.isdigit()
+# A run of letters or a run of digits: letters next to digits are two words ("Esk84").
+_WORD_PART = re.compile(r"[^\W\d_]+|\d+")
 
 
 def _disjoint_longest(found: list[Mention]) -> tuple[Mention, ...]:
@@ -89,6 +87,13 @@ class PhraseMatcher:
                     key = normalise_phrase(phrase)
                     if key:
                         payloads.setdefault(key, set()).add((list_name, value))
+        # first and last words of the phrases of several words, per list: a cheap test before a look-up
+        self.first_words: dict[str, frozenset[str]] = {}
+        self.last_words: dict[str, frozenset[str]] = {}
+        for list_name in lists:
+            keys = [k for k, entries in payloads.items() if " " in k and any(n == list_name for n, _ in entries)]
+            self.first_words[list_name] = frozenset(k.split(" ", 1)[0] for k in keys)
+            self.last_words[list_name] = frozenset(k.rsplit(" ", 1)[1] for k in keys)
         self._automaton = ahocorasick.Automaton()
         for key, entries in payloads.items():
             self._automaton.add_word(key, (len(key), tuple(sorted(entries))))
@@ -110,14 +115,17 @@ class PhraseMatcher:
         if not self._empty:
             normal = normalise_text(text)
             haystack = normal.text
-            size = len(haystack)
+            # a phrase may start where a word starts (or on a sign) and end where a word ends (or on a sign)
+            starts = {m.start() for m in _WORD_PART.finditer(haystack)}
+            ends = {m.end() - 1 for m in _WORD_PART.finditer(haystack)}
+            shifted = bool(normal.run_starts)
             for last, (length, entries) in self._automaton.iter(haystack):
                 first = last - length + 1
-                if first > 0 and _joined(haystack[first - 1], haystack[first]):
+                if first not in starts and haystack[first].isalnum():
                     continue
-                if last + 1 < size and _joined(haystack[last], haystack[last + 1]):
+                if last not in ends and haystack[last].isalnum():
                     continue
-                start, end = normal.span(first, last + 1)
+                start, end = normal.span(first, last + 1) if shifted else (first, last + 1)
                 for list_name, value in entries:
                     found[list_name].append(Mention(start, end, list_name, value))
         by_list = {name: _disjoint_longest(mentions) for name, mentions in found.items()}

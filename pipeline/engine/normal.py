@@ -27,43 +27,33 @@ def normalise_phrase(phrase: str) -> str:
 
 @dataclass(frozen=True)
 class NormalText:
-    """A text in matching form: `text` plus the piece table that maps its offsets back."""
+    """A text in matching form and where its collapsed runs were: `text` plus the map back to the original."""
 
     text: str
-    normal_starts: tuple[int, ...]  # start of each piece in the normal text
-    original_starts: tuple[int, ...]  # start of the same piece in the original text
+    run_starts: tuple[int, ...]  # where each collapsed run (two or more characters made one space) is in `text`
+    removed: tuple[int, ...]  # characters removed up to and including that run
 
     def original(self, position: int) -> int:
         """Offset in the original text of the normal text's character at position."""
-        piece = bisect_right(self.normal_starts, position) - 1
-        return self.original_starts[piece] + (position - self.normal_starts[piece])
+        index = bisect_right(self.run_starts, position - 1) - 1
+        return position + (self.removed[index] if index >= 0 else 0)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """A normal-text span (end exclusive) -> the original span it covers."""
         return self.original(start), self.original(end - 1) + 1
 
 
+_LONG_GAP = re.compile(r"[\s\u00ad\-\u2010\u2011]{2,}")
+
+
 def normalise_text(text: str) -> NormalText:
-    """A raw text -> its normal form; pieces alternate between kept runs and collapsed gaps."""
-    parts: list[str] = []
-    normal_starts: list[int] = []
-    original_starts: list[int] = []
-    position = 0
-    length = 0
-    for gap in _GAP.finditer(text):
-        if gap.start() > position:
-            normal_starts.append(length)
-            original_starts.append(position)
-            parts.append(text[position:gap.start()])
-            length += gap.start() - position
-        normal_starts.append(length)
-        original_starts.append(gap.start())
-        parts.append(" ")
-        length += 1
-        position = gap.end()
-    if position < len(text) or not parts:
-        normal_starts.append(length)
-        original_starts.append(position)
-        parts.append(text[position:])
-    normal = _lower("".join(parts)).translate(_APOSTROPHES)
-    return NormalText(normal, tuple(normal_starts), tuple(original_starts))
+    """A raw text -> its normal form; only runs of two or more gap characters change the offsets."""
+    run_starts: list[int] = []
+    removed: list[int] = []
+    total = 0
+    for run in _LONG_GAP.finditer(text):
+        run_starts.append(run.start() - total)
+        total += run.end() - run.start() - 1
+        removed.append(total)
+    normal = _lower(_GAP.sub(" ", text)).translate(_APOSTROPHES)
+    return NormalText(normal, tuple(run_starts), tuple(removed))
