@@ -27,7 +27,6 @@ from pipeline.records import (
     Phase,
     Quantity,
     Schedule,
-    SegmentedDocument,
     SideEffect,
 )
 
