@@ -23,6 +23,7 @@ from pipeline.problems import PipelineError
 from pipeline.records import (
     Claim,
     Contraindication,
+    Document,
     Extraction,
     Phase,
     Quantity,
