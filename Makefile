@@ -36,6 +36,7 @@ release: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_naive.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check pipeline tests benchmarks

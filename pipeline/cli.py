@@ -66,10 +66,12 @@ def cli(ctx: click.Context, project: str) -> None:
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Run the per-text work on a Dask cluster (tcp://host:port; needs the dask extra).")
 @click.option("--no-cache", is_flag=True, help="Extract every text anew, without reading or writing the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of the per-text cache (default: .cache/build in the project; safe to delete).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, check_only: bool, jobs: int | None,
-          scheduler: str | None, no_cache: bool, quiet: bool) -> None:
+          scheduler: str | None, no_cache: bool, cache_dir: str | None, quiet: bool) -> None:
     """Rebuild the data package from the raw texts (all files or none)."""
     from pipeline import build as build_stage
     from pipeline.executors import Workers, default_jobs
@@ -78,7 +80,7 @@ def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, che
     out = Path(output_dir) if output_dir else layout.project_root
     options = build_stage.Options(
         workers=Workers(jobs=jobs or default_jobs(), scheduler=scheduler),
-        cache=None if no_cache else layout.project_root / CACHE_FOLDER,
+        cache=None if no_cache else Path(cache_dir) if cache_dir else layout.project_root / CACHE_FOLDER,
         progress=None if quiet or not sys.stderr.isatty() else _progress_bar())
     try:
         if check_only:
