@@ -20,6 +20,10 @@ MAX_HEADING_WORDS = 16
 MAX_FIELD_KEY_WORDS = 6
 MAX_ITEM_LINE_WORDS = 20
 MAX_SOFT_CELL_WORDS = 8
+# one figure of a table cell: a count, a share, or a count with its share in brackets
+_FIGURE = re.compile(r"[<>≤≥]?\d+(?:[.,]\d+)?%?(?:\s*\(\s*\d+(?:\.\d+)?\s*%?\s*\))?")
+_FIGURES = re.compile(r"(?:[<>≤≥]?\d+(?:[.,]\d+)?%?(?:\s*\(\s*\d+(?:\.\d+)?\s*%?\s*\))?[ \t]+){1,9}"
+                      r"[<>≤≥]?\d+(?:[.,]\d+)?%?(?:\s*\(\s*\d+(?:\.\d+)?\s*%?\s*\))?$")
 GOVERNING_KINDS = ("heading", "question", "lead-in", "item")
 
 
@@ -126,9 +130,24 @@ def _short_cells(cells: tuple[tuple[int, int], ...], text: str) -> tuple[tuple[i
     return cells if all(len(text[s:e].split()) <= MAX_SOFT_CELL_WORDS for s, e in cells) else ()
 
 
+def _numeric_tail(text: str, line: _Line) -> tuple[tuple[int, int], ...]:
+    """A label followed by two or more figures ("Dissociation 41% 9%", "Dizziness 16 (67) 1 (4)"), as a table
+    row of text copied out of a PDF, where the columns are single spaces apart."""
+    found = _FIGURES.search(text, line.start, line.end)
+    if found is None or found.end() != line.end or found.start() <= line.start:
+        return ()
+    label_end = found.start()
+    while label_end > line.start and text[label_end - 1] in " \t":
+        label_end -= 1
+    if not any(c.isalpha() for c in text[line.start:label_end]) or text[label_end - 1] in ".:;,":
+        return ()
+    return ((line.start, label_end), *((m.start(), m.end()) for m in _FIGURE.finditer(text, found.start(), line.end)))
+
+
 def _table_cells(text: str, lines: list[_Line]) -> list[tuple[tuple[int, int], ...]]:
     """Per line, its table cells: tabs and pipes always split; runs of spaces only where two or more
-    neighbouring lines split into the same number of cells (so a stray double space is no table)."""
+    neighbouring lines split into the same number of cells (so a stray double space is no table); a label
+    with two or more figures after it is a row too."""
     hard = [_cells(text, line.start, line.end, _CELL_BREAK) if ("\t" in text[line.start:line.end]
             or "|" in text[line.start:line.end]) else () for line in lines]
     soft = [() if hard[i] else _short_cells(_cells(text, line.start, line.end, _SPACE_CELL_BREAK), text)
@@ -137,6 +156,10 @@ def _table_cells(text: str, lines: list[_Line]) -> list[tuple[tuple[int, int], .
     for i, cells in enumerate(hard):
         if cells:
             result.append(cells)
+            continue
+        figures = _numeric_tail(text, lines[i])
+        if figures:
+            result.append(figures)
             continue
         neighbours = [soft[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
         same = soft[i] and any(len(n) == len(soft[i]) for n in neighbours)
