@@ -1,15 +1,15 @@
-"""Documents + extractions + vocabulary -> typed table rows, CSV bytes and the descriptor."""
+"""Documents + extractions + vocabulary -> typed table rows, CSV bytes and the descriptor (pipeline/descriptor.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from typing import Any
 
+from pipeline.descriptor import descriptor
 from pipeline.io import csv_bytes, json_bytes
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Extraction, Vocabulary
-from pipeline.schemas import SchemaSet, table_schema
+from pipeline.schemas import SchemaSet
 from pipeline.tables import RESOURCES, TABLES, Table, nested
 
 Row = dict[str, Any]
@@ -132,31 +132,6 @@ def cell(value: Any) -> str:
 
 def table_csv(rows: list[Row], columns: list[str]) -> bytes:
     return csv_bytes(columns, [[cell(row[c]) for c in columns] for row in rows])
-
-
-def descriptor(package: dict[str, Any], schemas: SchemaSet, files: dict[str, bytes],
-               documents: tuple[Document, ...]) -> dict[str, Any]:
-    """Package metadata + schemas + table bytes -> the datapackage.json content."""
-    resources = []
-    for name in RESOURCES:
-        record = schemas.records[name]
-        content = files[f"data/{name}.csv"]
-        resources.append({
-            "name": name, "type": "table", "path": f"data/{name}.csv", "scheme": "file",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            "title": record["title"], "description": record["description"],
-            "bytes": len(content), "hash": "sha256:" + hashlib.sha256(content).hexdigest(),
-            "dialect": {"csv": {"delimiter": ",", "lineTerminator": "\n", "quoteChar": "\""}},
-            "schema": table_schema(record)})
-    return {
-        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": package["name"], "title": package["title"], "description": package["description"],
-        "version": package["version"], "created": package["created"],
-        "licenses": package["licenses"], "keywords": package.get("keywords", []),
-        "sources": [{"title": d.source.title, "path": d.source.path} for d in documents]
-        + list(package.get("sources", [])),
-        "resources": resources,
-    }
 
 
 def render(package: dict[str, Any], schemas: SchemaSet, tables: dict[str, list[Row]],

@@ -149,6 +149,8 @@ def load_view(label: str, read: Reader) -> PackageView:
     tables = {}
     problems = []
     for resource in descriptor.get("resources", []):
+        if resource.get("format", "csv") != "csv":
+            continue  # raw texts, typed JSON and FHIR restate the tables; only tables are compared
         name = resource.get("name", "?")
         schema = resource.get("schema", {})
         if isinstance(schema, str):
@@ -363,8 +365,8 @@ def diff_packages(old: PackageView, new: PackageView) -> PackageDiff:
     for key in sorted((set(old.descriptor) | set(new.descriptor)) - _RELEASE_KEYS):
         if old.descriptor.get(key) != new.descriptor.get(key):
             changes.append(Change("patch", "metadata", f"package {key} changed"))
-    old_resources = {r.get("name"): r for r in old.descriptor.get("resources", [])}
-    new_resources = {r.get("name"): r for r in new.descriptor.get("resources", [])}
+    old_resources = {r.get("name"): r for r in old.descriptor.get("resources", []) if r.get("name") in old.tables}
+    new_resources = {r.get("name"): r for r in new.descriptor.get("resources", []) if r.get("name") in new.tables}
     tables = []
     for name in old_resources:
         if name not in new_resources:

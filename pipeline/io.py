@@ -269,15 +269,17 @@ def _safe_relative(name: str) -> bool:
         part not in ("", ".", "..") for part in parts)
 
 
-def zip_bytes(folder_name: str, files: dict[str, bytes], date_time: tuple[int, int, int, int, int, int]) -> bytes:
-    """{relative path: bytes} -> a reproducible zip holding them under folder_name/: entries sorted,
-    one fixed timestamp and mode, DEFLATE at a fixed level, no directory entries or extra fields."""
+def zip_bytes(folder_name: str | None, files: dict[str, bytes],
+              date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """{relative path: bytes} -> a reproducible zip holding them under folder_name/ (at the root when None):
+    entries sorted, one fixed timestamp and mode, DEFLATE at a fixed level, no directory entries or extra fields."""
     import zipfile
 
+    prefix = f"{folder_name}/" if folder_name else ""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for relative in sorted(files):
-            info = zipfile.ZipInfo(f"{folder_name}/{relative}", date_time=date_time)
+            info = zipfile.ZipInfo(f"{prefix}{relative}", date_time=date_time)
             info.create_system = 3
             info.external_attr = ZIP_FILE_MODE << 16
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -285,9 +287,9 @@ def zip_bytes(folder_name: str, files: dict[str, bytes], date_time: tuple[int, i
     return buffer.getvalue()
 
 
-def read_archive(path: Path) -> tuple[str, dict[str, bytes]]:
-    """A release .zip -> (its one top-level folder, {path inside that folder: bytes}); refuses unsafe,
-    duplicate or scattered member names instead of extracting them."""
+def read_archive(path: Path) -> tuple[str | None, dict[str, bytes]]:
+    """A release .zip -> (its one top-level folder, or None when datapackage.json is at the root, {path inside:
+    bytes}); refuses unsafe, duplicate or scattered member names instead of extracting them."""
     import zipfile
 
     shown = str(path)
@@ -299,10 +301,12 @@ def read_archive(path: Path) -> tuple[str, dict[str, bytes]]:
                         for name in names if not _safe_relative(name)]
             if len(set(names)) != len(names):
                 problems.append(Problem("duplicate-member", "archive holds the same path twice", path=shown))
+            if "datapackage.json" in names and not problems:
+                return None, {name: archive.read(name) for name in names}
             tops = {name.split("/")[0] for name in names}
             if len(tops) != 1 or any("/" not in name for name in names):
-                problems.append(Problem("archive-layout", "archive must hold exactly one top-level folder",
-                                        path=shown))
+                problems.append(Problem("archive-layout", "archive must hold datapackage.json at its root (or "
+                                        "exactly one top-level folder)", path=shown))
             if problems:
                 raise PipelineError(problems)
             top = tops.pop()

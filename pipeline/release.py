@@ -1,4 +1,5 @@
-"""Project + release record -> the next version by rule, a validated reproducible archive, an updated record."""
+"""Project + release record -> the next version by rule, a validated reproducible archive (tables, typed JSON,
+FHIR, SQLite, report), an updated record and releases/index.json."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.build import compute
+from pipeline.database import database_bytes, database_path, datasette_metadata
+from pipeline.descriptor import release_descriptor, table_resources
 from pipeline.diff import (
     LEVELS,
     PackageDiff,
@@ -21,7 +24,7 @@ from pipeline.diff import (
     load_view,
     mapping_reader,
 )
-from pipeline.fhir import dosage_lists, fhir_problems
+from pipeline.fhir import BUNDLE_PATH, bundle, bundle_problems, schedule_problems
 from pipeline.io import (
     json_bytes,
     list_files,
@@ -37,11 +40,16 @@ from pipeline.io import (
 )
 from pipeline.load import Inputs, Layout
 from pipeline.problems import PipelineError, Problem
+from pipeline.report import site_files
+from pipeline.report.site import release_readme
 from pipeline.schemas import RESOURCES, SchemaSet, load_schemas
 from pipeline.validate import SEMVER, read_tables, validate_package
 
 HISTORY = "releases/history.json"
-FHIR_SCHEMA = "schemas/fhir-dosage.schema.json"
+INDEX = "releases/index.json"
+FHIR_SCHEMA = "schemas/fhir-bundle.schema.json"
+# Where a release's zip is published, relative to the package's homepage (docs/releasing.md).
+DOWNLOAD_PATTERN = "{homepage}/releases/download/v{version}/{archive}"
 CHANGELOG_HEADER = """# Changelog
 
 Each entry lists what changed since the previous release, table by table and by primary key.
@@ -298,15 +306,6 @@ def plan_release(project: Path, date: str, requested: str | None = None) -> Rele
 # ---------------------------------------------------------------- assembling
 
 
-def fhir_files(tables: dict[str, list[dict[str, Any]]], fhir_schema: dict[str, Any]) -> dict[str, bytes]:
-    """Typed tables -> fhir/schedules.json (FHIR R4 Dosage lists), refused when it fails its schema."""
-    entries = dosage_lists(tables["schedules"], tables["schedule_phases"])
-    problems = fhir_problems(entries, fhir_schema)
-    if problems:
-        raise PipelineError([Problem("release-invalid", "refusing to release invalid FHIR dosages"), *problems])
-    return {"fhir/schedules.json": json_bytes(entries)}
-
-
 def sha256sums(files: dict[str, bytes]) -> bytes:
     """`<hex>  <path>` lines sorted by path, the format `sha256sum -c` reads."""
     return "".join(f"{sha256_hex(files[p])}  {p}\n" for p in sorted(files)).encode("utf-8")
@@ -319,31 +318,53 @@ def _release_inputs(project: Path, plan: ReleasePlan, changelog_bytes: bytes) ->
     for path in list_files(project / "schemas" / "records", "*.schema.json"):
         files[f"schemas/records/{path.name}"] = read_bytes(path)
     files[FHIR_SCHEMA] = read_bytes(project / FHIR_SCHEMA)
+    files["LICENSE"] = read_bytes(project / "LICENSE")
     files["CHANGELOG.md"] = changelog_bytes
     return files
 
 
+def _refuse(problems: list[Problem], what: str = "an invalid package") -> None:
+    if problems:
+        raise PipelineError([Problem("release-invalid", f"refusing to release {what}"), *problems])
+
+
+def derived_files(built: dict[str, Any], tables: dict[str, list[dict[str, Any]]], texts: dict[str, str],
+                  fhir_schema: dict[str, Any]) -> dict[str, bytes]:
+    """The built descriptor + typed tables + raw texts -> every file a release derives from them: the typed
+    JSON tables, the FHIR Bundle, the release descriptor that lists them, the SQLite database with its datasette
+    metadata, the report and the README. Refused when a phase's timing cannot be written as FHIR."""
+    _refuse(schedule_problems(tables.get("schedule_phases", [])), "schedules FHIR cannot express")
+    files = {f"json/{r['name']}.json": json_bytes(tables.get(r["name"], [])) for r in table_resources(built)}
+    fhir = bundle(tables, built)
+    _refuse(bundle_problems(fhir, fhir_schema), "an invalid FHIR Bundle")
+    files[BUNDLE_PATH] = json_bytes(fhir)
+    descriptor = release_descriptor(built, files)
+    files["datapackage.json"] = json_bytes(descriptor)
+    files[database_path(descriptor)] = database_bytes(descriptor, tables)
+    files["sqlite/metadata.json"] = json_bytes(datasette_metadata(descriptor, tables))
+    files.update(site_files(descriptor, tables, texts))
+    files["README.md"] = release_readme(descriptor, tables, database_path(descriptor))
+    return files
+
+
 def assemble(project: Path, plan: ReleasePlan, changelog_bytes: bytes, staging: Path) -> tuple[dict[str, bytes], bytes]:
-    """Write the release into staging/<name>-<version>/ and its zip beside it; refuse an invalid package."""
+    """Write the release into staging/<name>-<version>/ and its zip beside it (datapackage.json at the zip's root);
+    refuse an invalid package."""
     folder = staging / plan.folder_name
     files = _release_inputs(project, plan, changelog_bytes)
     write_tree(folder, files)
     schemas = load_schemas(folder / "schemas")
-    report = validate_package(folder, schemas)
-    if not report.valid:
-        raise PipelineError([Problem("release-invalid", "refusing to release an invalid package"),
-                             *report.problems])
     tables, problems = read_tables(folder, schemas)
-    if problems:
-        raise PipelineError([Problem("release-invalid", "refusing to release an invalid package"), *problems])
-    extra = {f"json/{name}.json": json_bytes(tables[name]) for name in RESOURCES}
-    extra.update(fhir_files(tables, read_json(folder / FHIR_SCHEMA)))
+    _refuse(problems)
+    built = json.loads(files["datapackage.json"].decode("utf-8"))
+    texts = {d.source.source_id: d.text for d in plan.inputs.documents}
+    extra = derived_files(built, tables, texts, read_json(folder / FHIR_SCHEMA))
     files.update(extra)
-    extra["SHA256SUMS"] = sha256sums(files)
-    files["SHA256SUMS"] = extra["SHA256SUMS"]
+    extra["SHA256SUMS"] = files["SHA256SUMS"] = sha256sums(files)
     write_tree(folder, extra)
+    _refuse(list(validate_package(folder, schemas).problems))
     day = datetime.date.fromisoformat(plan.created[:10])
-    archive = zip_bytes(plan.folder_name, files, (day.year, day.month, day.day, 0, 0, 0))
+    archive = zip_bytes(None, files, (day.year, day.month, day.day, 0, 0, 0))
     write_tree(staging, {f"{plan.folder_name}.zip": archive})
     return files, archive
 
@@ -358,16 +379,35 @@ def _record(plan: ReleasePlan, files: dict[str, bytes], archive: bytes) -> Relea
     return ReleaseRecord(
         version=plan.version, created=plan.created, previous=plan.previous, level=plan.level, rule=plan.rule,
         archive=f"{plan.folder_name}.zip", archive_sha256=hashlib.sha256(archive).hexdigest(),
-        sha256sums_sha256=sha256_hex(files["SHA256SUMS"]), descriptor_sha256=sha256_hex(files["datapackage.json"]),
-        tables=tables)
+        sha256sums_sha256=sha256_hex(files["SHA256SUMS"]),
+        descriptor_sha256=sha256_hex(plan.package_files["datapackage.json"]), tables=tables)
+
+
+def release_index(history: History, homepage: str | None) -> dict[str, Any]:
+    """The release record -> releases/index.json: every release newest first (version, date, archive, its
+    sha256 and download address, row counts) and the latest one, for people and scripts that fetch releases."""
+    pattern = DOWNLOAD_PATTERN.replace("{homepage}", homepage.rstrip("/")) if homepage else None
+    entries = []
+    for record in sorted(history.releases, key=lambda r: version_tuple(r.version), reverse=True):
+        entry = {"version": record.version, "date": record.created[:10], "level": record.level,
+                 "archive": record.archive, "archive_sha256": record.archive_sha256,
+                 "sha256sums_sha256": record.sha256sums_sha256,
+                 "rows": {name: table["rows"] for name, table in record.tables.items()}}
+        if pattern:
+            entry["url"] = pattern.format(version=record.version, archive=record.archive)
+        entries.append(entry)
+    return {"package": history.package, "homepage": homepage, "download_pattern": pattern,
+            "latest": entries[0] if entries else None, "releases": entries}
 
 
 def _project_files(plan: ReleasePlan, history: History, record: ReleaseRecord,
                    changelog_bytes: bytes) -> dict[str, bytes]:
     snapshot = _snapshot_dir(plan.version)
+    recorded = History(package=plan.name, releases=(*history.releases, record))
+    homepage = plan.inputs.package.get("homepage")
     files = {"data/package.yaml": plan.package_yaml, **plan.package_files,
              f"{snapshot}/CHANGES.md": plan.entry.encode("utf-8"), "releases/CHANGELOG.md": changelog_bytes,
-             HISTORY: history_bytes(History(package=plan.name, releases=(*history.releases, record)))}
+             HISTORY: history_bytes(recorded), INDEX: json_bytes(release_index(recorded, homepage))}
     for path, content in plan.package_files.items():
         files[f"{snapshot}/{path}"] = content
     return files

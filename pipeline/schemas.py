@@ -100,7 +100,9 @@ def table_schema(record_schema: dict[str, Any]) -> dict[str, Any]:
             constraints["unique"] = True
         if "enum" in prop:
             constraints["enum"] = [v for v in prop["enum"] if v is not None]
-        if "pattern" in prop and field["type"] == "string":
+        # A pattern on a nullable field stays in the record schema only: Frictionless' SQL publishing
+        # checks it with a REGEXP function that fails on NULL.
+        if "pattern" in prop and field["type"] == "string" and "null" not in types:
             constraints["pattern"] = prop["pattern"]
         if "minLength" in prop:
             constraints["minLength"] = prop["minLength"]

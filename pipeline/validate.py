@@ -77,7 +77,7 @@ def descriptor_problems(package_dir: Path, descriptor: dict[str, Any], schemas: 
             problems.append(Problem("descriptor", f"{key} is missing", path=where))
     if not SEMVER.match(str(descriptor.get("version", ""))):
         problems.append(Problem("descriptor", f"version {descriptor.get('version')!r} is not semver", path=where))
-    declared = {r.get("name"): r for r in descriptor.get("resources", [])}
+    declared = {r.get("name"): r for r in descriptor.get("resources", []) if r.get("type") == "table"}
     if sorted(declared) != sorted(RESOURCES):
         problems.append(Problem("descriptor", f"resources are {sorted(declared)}, expected {sorted(RESOURCES)}",
                                 path=where))

@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.fhir import dosage_lists, fhir_problems
+from pipeline.database import database_path, database_problems
+from pipeline.fhir import BUNDLE_PATH, bundle, bundle_problems
 from pipeline.io import TemporaryTree, read_archive, read_folder, read_json, sha256_hex
 from pipeline.problems import PipelineError, Problem, Report
 from pipeline.schemas import RESOURCES, load_schemas
 from pipeline.validate import read_tables, validate_package
 
 SUMS = "SHA256SUMS"
-FHIR_JSON = "fhir/schedules.json"
-FHIR_SCHEMA = "schemas/fhir-dosage.schema.json"
+FHIR_JSON = BUNDLE_PATH
+FHIR_SCHEMA = "schemas/fhir-bundle.schema.json"
 _SUM_LINE = re.compile(r"^([0-9a-f]{64})  (\S.*)$")
-REQUIRED = ("datapackage.json", "CHANGELOG.md", SUMS,
+REQUIRED = ("datapackage.json", "CHANGELOG.md", "README.md", "LICENSE", "report/index.html", "sqlite/metadata.json",
+            FHIR_JSON, FHIR_SCHEMA, SUMS,
             *(f"data/{name}.csv" for name in RESOURCES), *(f"json/{name}.json" for name in RESOURCES),
             *(f"schemas/records/{name}.schema.json" for name in RESOURCES))
 
@@ -79,19 +81,29 @@ def _json_problems(tables: dict[str, list[dict[str, Any]]], files: dict[str, byt
 
 def _fhir_release_problems(tables: dict[str, list[dict[str, Any]]], files: dict[str, bytes]) -> list[Problem]:
     """fhir/schedules.json against the shipped FHIR schema and against the schedule tables it restates."""
-    if FHIR_JSON not in files:
-        return [Problem("file-missing", "the release has no FHIR dosages", path=FHIR_JSON)]
-    if FHIR_SCHEMA not in files:
-        return [Problem("file-missing", "the release has no FHIR dosage schema", path=FHIR_SCHEMA)]
+    if FHIR_JSON not in files or FHIR_SCHEMA not in files:
+        return []  # reported as missing files
     try:
-        entries = json.loads(files[FHIR_JSON].decode("utf-8"))
+        data = json.loads(files[FHIR_JSON].decode("utf-8"))
         schema = json.loads(files[FHIR_SCHEMA].decode("utf-8"))
+        descriptor = json.loads(files["datapackage.json"].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return [Problem("json-syntax", f"malformed JSON: {exc}", path=FHIR_JSON)]
-    problems = fhir_problems(entries, schema)
-    if entries != dosage_lists(tables["schedules"], tables["schedule_phases"]):
-        problems.append(Problem("fhir-mismatch", "FHIR dosages differ from the schedule tables", path=FHIR_JSON))
+    problems = bundle_problems(data, schema)
+    if data != bundle(tables, descriptor):
+        problems.append(Problem("fhir-mismatch", "the FHIR Bundle differs from the schedule tables", path=FHIR_JSON))
     return problems
+
+
+def _database_problems(tables: dict[str, list[dict[str, Any]]], files: dict[str, bytes]) -> list[Problem]:
+    """The SQLite database against the tables it restates: same row counts, every foreign key resolving."""
+    try:
+        path = database_path(json.loads(files["datapackage.json"].decode("utf-8")))
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError, TypeError):
+        return []
+    if path not in files:
+        return [Problem("file-missing", "a release must contain its SQLite database", path=path)]
+    return database_problems(files[path], tables, path)
 
 
 def _identity(files: dict[str, bytes]) -> tuple[str | None, str | None]:
@@ -150,6 +162,7 @@ def verify_release(path: Path, project: Path | None = None, use_frictionless: bo
             if not read_problems:
                 problems += _json_problems(tables, files)
                 problems += _fhir_release_problems(tables, files)
+                problems += _database_problems(tables, files)
     return Verification(name=name, version=version, files=len(files), report=Report(problems=tuple(problems)),
                         pinned=pinned)
 

@@ -67,11 +67,14 @@ def test_descriptor_carries_metadata_and_derived_table_schemas(built_package: Pa
     for key in ("name", "title", "version", "licenses", "sources", "created"):
         assert descriptor[key]
     schemas = load_schemas(PROJECT_ROOT / "schemas")
-    assert [r["name"] for r in descriptor["resources"]] == list(RESOURCES)
+    tables = [r for r in descriptor["resources"] if r.get("type") == "table"]
+    assert [r["name"] for r in tables] == list(RESOURCES)
+    assert [r["name"] for r in descriptor["resources"][len(tables):]] == [f"raw-{s}" for s in sorted(SOURCE_IDS)]
     for resource in descriptor["resources"]:
         content = (built_package / resource["path"]).read_bytes()
         assert resource["bytes"] == len(content)
         assert resource["hash"] == "sha256:" + hashlib.sha256(content).hexdigest()
+    for resource in tables:
         assert resource["schema"] == table_schema(schemas.records[resource["name"]])
 
 

@@ -103,13 +103,15 @@ def test_first_release_writes_folder_zip_and_record(released: Path) -> None:
     with zipfile.ZipFile(released / "dist" / f"{FIRST}.zip") as archive:
         names = archive.namelist()
     assert names == sorted(names)
-    inside = {name.removeprefix(f"{FIRST}/") for name in names}
+    inside = set(names)  # datapackage.json at the root: frictionless opens the zip as a package
     assert inside == set(snapshot(folder))
-    expected = {"datapackage.json", "CHANGELOG.md", "SHA256SUMS"}
+    expected = {"datapackage.json", "CHANGELOG.md", "SHA256SUMS", "README.md", "LICENSE"}
     expected |= {f"data/{n}.csv" for n in RESOURCES} | {f"json/{n}.json" for n in RESOURCES}
     expected |= {f"schemas/records/{n}.schema.json" for n in RESOURCES}
     expected |= {f"data/raw/{p.name}" for p in (PROJECT_ROOT / "data" / "raw").glob("*.txt")}
-    expected |= {"fhir/schedules.json", "schemas/fhir-dosage.schema.json"}
+    expected |= {"fhir/schedules.json", "schemas/fhir-bundle.schema.json"}
+    expected |= {f"sqlite/{NAME}.db", "sqlite/metadata.json", "report/index.html"}
+    expected |= {f"report/sources/{s}.html" for s in SOURCE_IDS}
     assert inside == expected
     record = history(released)["releases"][0]
     assert record["version"] == "0.1.0" and record["level"] == "initial" and record["previous"] is None
@@ -133,7 +135,12 @@ def test_release_updates_package_yaml_in_place_and_the_built_outputs(released: P
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert all(b.startswith(("version:", "created:")) for _, b in changed)
     assert 'created: "2026-01-01T00:00:00Z"' in after
-    assert (released / "datapackage.json").read_bytes() == (released / "dist" / FIRST / "datapackage.json").read_bytes()
+    built = json.loads((released / "datapackage.json").read_text(encoding="utf-8"))
+    shipped = json.loads((released / "dist" / FIRST / "datapackage.json").read_text(encoding="utf-8"))
+    assert {k: v for k, v in shipped.items() if k != "resources"} == {k: v for k, v in built.items() if k != "resources"}
+    assert shipped["resources"][:len(built["resources"])] == built["resources"]
+    assert [r["path"] for r in shipped["resources"][len(built["resources"]):]] == [
+        *(f"json/{n}.json" for n in RESOURCES), "fhir/schedules.json"]
     result = invoke("--project", released, "build", "--check")
     assert result.exit_code == 0, result.stderr
 

@@ -43,11 +43,11 @@ def copy(release: Path, tmp_path: Path) -> Path:
 
 def read_zip(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
-        return {name.removeprefix(f"{FOLDER}/"): archive.read(name) for name in archive.namelist()}
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def write_zip(path: Path, files: dict[str, bytes]) -> Path:
-    path.write_bytes(zip_bytes(FOLDER, files, (2026, 1, 1, 0, 0, 0)))
+    path.write_bytes(zip_bytes(None, files, (2026, 1, 1, 0, 0, 0)))
     return path
 
 
@@ -189,13 +189,14 @@ def test_fhir_dosages_that_disagree_with_the_tables_are_caught(release: Path, tm
     copy = tmp_path / FOLDER
     shutil.copytree(release / FOLDER, copy)
     fhir = copy / "fhir" / "schedules.json"
-    entries = json.loads(fhir.read_text(encoding="utf-8"))
-    entries[0]["dosage"][0]["asNeededBoolean"] = not entries[0]["dosage"][0].get("asNeededBoolean", False)
-    fhir.write_text(json.dumps(entries, indent=2), encoding="utf-8")
+    bundle = json.loads(fhir.read_text(encoding="utf-8"))
+    first = bundle["entry"][0]["resource"]["administrationGuidelines"][0]["dosage"][0]["dosage"][0]
+    first["asNeededBoolean"] = not first["asNeededBoolean"]
+    fhir.write_text(json.dumps(bundle, indent=2), encoding="utf-8")
     sums = copy / "SHA256SUMS"
     lines = [f"{sha256_hex(fhir.read_bytes())}  fhir/schedules.json" if line.endswith("  fhir/schedules.json")
              else line for line in sums.read_text(encoding="utf-8").splitlines()]
     sums.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = invoke("verify", copy)
     assert result.exit_code == 1
-    assert "[fhir-mismatch] FHIR dosages differ from the schedule tables" in result.stdout
+    assert "[fhir-mismatch] the FHIR Bundle differs from the schedule tables" in result.stdout

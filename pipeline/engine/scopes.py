@@ -54,7 +54,7 @@ def _own(annotated: Annotated, block: Block, priority: tuple[str, ...], has_chil
     if span is None:
         return None
     kind = _classify(annotated, span, priority)
-    if kind is None and block.key_end is not None and block.kind in OPENER_KINDS + ("field",):
+    if kind is None and block.key_end is not None and block.kind in (*OPENER_KINDS, "field"):
         span = (block.start, block.end)  # a caption key ("Table 3: Adverse reactions ...") names nothing itself
         kind = _classify(annotated, span, priority)
     band = _band(annotated, span)
