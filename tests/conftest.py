@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,3 +58,10 @@ def invoke() -> Callable[..., Result]:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under a folder by relative path, to prove that nothing was written."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (as a run killed earlier would have)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid

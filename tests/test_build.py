@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROJECT_ROOT, snapshot
+from conftest import PROJECT_ROOT, dead_pid, snapshot
 
 from pipeline.io import JOURNAL_NAME, recover, write_files
 from pipeline.schemas import RESOURCES, load_schemas, table_schema
@@ -131,12 +131,12 @@ def test_build_of_another_corpus_folder(project: Path, tmp_path: Path, invoke) -
 def test_journaled_commit_is_completed_by_recover(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_files(out, {"a.txt": b"old a", "b.txt": b"old b"})
-    staging = out / ".build-staging-1"
-    staging.mkdir()
-    (staging / "a.txt").write_bytes(b"new a")
-    (staging / "b.txt").write_bytes(b"new b")
+    staging = out / ".build-staging-1-0123abcd"
+    (staging / "new").mkdir(parents=True)
+    (staging / "new" / "a.txt").write_bytes(b"new a")
+    (staging / "new" / "b.txt").write_bytes(b"new b")
     (out / "a.txt").write_bytes(b"new a")  # the kill came after the first rename
-    (staging / "a.txt").unlink()
+    (staging / "new" / "a.txt").unlink()
     (out / JOURNAL_NAME).write_text(json.dumps({"staging": staging.name, "files": ["a.txt", "b.txt"]}))
     recover(out)
     assert snapshot(out) == {"a.txt": b"new a", "b.txt": b"new b"}
@@ -145,8 +145,9 @@ def test_journaled_commit_is_completed_by_recover(tmp_path: Path) -> None:
 def test_staging_without_journal_is_discarded(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_files(out, {"a.txt": b"old"})
-    (out / ".build-staging-9").mkdir()
-    (out / ".build-staging-9" / "a.txt").write_bytes(b"half-written")
+    staging = out / f".build-staging-{dead_pid()}-0123abcd"  # left by a run that died
+    (staging / "new").mkdir(parents=True)
+    (staging / "new" / "a.txt").write_bytes(b"half-written")
     recover(out)
     assert snapshot(out) == {"a.txt": b"old"}
 
