@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.fs import is_safe_relative, resolves_inside
+from pipeline.fs import is_safe_relative, parent_inside
 from pipeline.io import parse_csv, parse_json, read_archive, read_bytes
 from pipeline.problems import PipelineError, Problem
 from pipeline.validate import descriptor_shape_problems
@@ -117,7 +117,7 @@ class PackageDiff:
 
 def folder_reader(root: Path) -> Reader:
     def read(relative: str) -> bytes:
-        if not is_safe_relative(relative) or not resolves_inside(root, relative):
+        if not is_safe_relative(relative) or not parent_inside(root, relative):
             raise PipelineError([Problem("unsafe-path", "path leaves the package", path=relative)])
         return read_bytes(root / relative, str(root / relative))
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.fs import is_safe_relative, resolves_inside
+from pipeline.fs import is_safe_relative, parent_inside
 from pipeline.io import decode_text, list_files, read_text_bytes, read_yaml
 from pipeline.load import Layout, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
@@ -217,7 +217,7 @@ def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet,
     texts = {}
     for row in tables["sources"]:
         path = row["path"]
-        if not isinstance(path, str) or not is_safe_relative(path) or not resolves_inside(package_dir, path):
+        if not isinstance(path, str) or not is_safe_relative(path) or not parent_inside(package_dir, path):
             raise PipelineError([Problem("unsafe-path", f"path {path!r} leaves the package", resource="sources",
                                          field="path")])
         texts[row["source_id"]] = decode_text(read_text_bytes(package_dir / path, path), path)

@@ -128,6 +128,16 @@ def resolves_inside(root: Path, relative: str) -> bool:
     return True
 
 
+def parent_inside(root: Path, relative: str) -> bool:
+    """Whether the folder holding root/relative, links resolved, is inside root (the file itself is then
+    opened without following a link)."""
+    try:
+        (root / relative).parent.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

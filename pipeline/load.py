@@ -55,9 +55,10 @@ class Layout:
         return own if own.is_dir() else self.config_dir / name
 
     def display(self, path: Path) -> str:
+        where = path.parent.resolve() / path.name  # a link is shown where it is, not where it points
         for base in (self.project_root, self.input_dir.parent):
             try:
-                return str(path.resolve().relative_to(base.resolve()))
+                return str(where.relative_to(base.resolve()))
             except ValueError:
                 continue
         return str(path)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pipeline.fs import is_safe_relative, resolves_inside
+from pipeline.fs import is_safe_relative, parent_inside
 from pipeline.integrity import check_tables, source_problems
 from pipeline.io import read_bytes, read_csv_rows, read_json, read_text_bytes
 from pipeline.problems import PipelineError, Problem, Report
@@ -164,7 +164,7 @@ def descriptor_problems(package_dir: Path, descriptor: dict[str, Any], schemas: 
         path = resource.get("path")
         if not isinstance(path, str) or not is_safe_relative(path) or _URL_SCHEME.match(path):
             continue  # reported by the shape check
-        if not resolves_inside(package_dir, path):
+        if not parent_inside(package_dir, path):
             problems.append(Problem("unsafe-path", f"path {path!r} leaves the package through a link", path=where,
                                     resource=name))
             continue
@@ -220,7 +220,7 @@ def validate_package(package_dir: Path, schemas: SchemaSet, use_frictionless: bo
     refused: set[Any] = set()
     for row in tables.get("sources", []):
         path = row.get("path")
-        if not isinstance(path, str) or not is_safe_relative(path) or not resolves_inside(package_dir, path):
+        if not isinstance(path, str) or not is_safe_relative(path) or not parent_inside(package_dir, path):
             continue  # the record schema reports the path
         try:
             raw[row["source_id"]] = read_text_bytes(package_dir / path, path)
