@@ -28,8 +28,8 @@ def os_problem(exc: OSError, display: str, action: str = "read") -> Problem:
         return Problem("permission-denied", f"cannot {action}: {reason}", path=display)
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return Problem("disk-full", f"cannot {action}: {reason}", path=display)
-    return Problem(f"file-{'unreadable' if action == 'read' else 'unwritable'}", f"cannot {action}: {reason}",
-                   path=display)
+    code = {"read": "file-unreadable", "list": "folder-unreadable"}.get(action, "file-unwritable")
+    return Problem(code, f"cannot {action}: {reason}", path=display)
 
 
 def _open_regular(path: Path, display: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fnmatch
 import hashlib
 import io
 import json
@@ -171,12 +172,29 @@ def read_tree(root: Path, relatives: list[str]) -> dict[str, bytes | None]:
     return {rel: read_bytes(root / rel, rel) if entry_kind(root / rel) == "file" else None for rel in relatives}
 
 
+def _raise(error: OSError) -> None:
+    raise error
+
+
 def list_files(folder: Path, pattern: str) -> list[Path]:
-    """Entries of a folder matching a glob, sorted, folders left out: symbolic links and special files are
-    listed so that reading them refuses them by name. Empty when the folder does not exist."""
+    """Entries of a folder matching a name pattern ('*.yaml'; '**/*.yaml' searches sub-folders too), sorted,
+    folders left out. Links and special files are listed so that reading them refuses them
+    by name. Empty when the folder does not exist; a folder that cannot be listed is a problem, never an
+    empty list (a build without its cue files would look valid)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob(pattern) if entry_kind(p) != "folder")
+    recursive, name_pattern = pattern.startswith("**/"), pattern.removeprefix("**/")
+    found = []
+    try:
+        if recursive:
+            for parent, _subfolders, names in os.walk(folder, onerror=_raise):
+                found += [Path(parent) / name for name in names if fnmatch.fnmatchcase(name, name_pattern)]
+        else:
+            with os.scandir(folder) as entries:
+                found = [Path(entry.path) for entry in entries if fnmatch.fnmatchcase(entry.name, name_pattern)]
+    except OSError as exc:
+        raise PipelineError([os_problem(exc, str(folder), "list")]) from exc
+    return sorted(path for path in found if entry_kind(path) != "folder")
 
 
 # ---------------------------------------------------------------- release archives
@@ -320,16 +338,23 @@ def write_tree(root: Path, files: dict[str, bytes]) -> None:
             os.fsync(handle.fileno())
 
 
-def release_staging(dist_dir: Path) -> Path:
-    """A fresh staging folder inside dist_dir; staging left by earlier runs that are over (their process is
-    gone, or it was this process) is removed first."""
-    import tempfile
-
-    dist_dir.mkdir(parents=True, exist_ok=True)
+def clear_release_staging(dist_dir: Path) -> None:
+    """Remove staging left in dist_dir by release runs that are over (their process is gone, or it was an
+    earlier run of this process); a live run's staging is its own to remove."""
+    if not dist_dir.is_dir():
+        return
     for leftover in dist_dir.glob(RELEASE_STAGING_PREFIX + "*"):
         pid = leftover.name.removeprefix(RELEASE_STAGING_PREFIX).split("-")[0]
         if pid.isdigit() and (int(pid) == os.getpid() or not pid_alive(int(pid))):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def release_staging(dist_dir: Path) -> Path:
+    """A fresh staging folder inside dist_dir, after the stale ones are cleared."""
+    import tempfile
+
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    clear_release_staging(dist_dir)
     return Path(tempfile.mkdtemp(prefix=f"{RELEASE_STAGING_PREFIX}{os.getpid()}-", dir=dist_dir))
 
 

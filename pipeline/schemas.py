@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import referencing
 
-from pipeline.io import read_json
+from pipeline.io import list_files, read_json
 from pipeline.problems import PipelineError, Problem
 
 RESOURCES = (
@@ -128,7 +128,7 @@ def load_schemas(schema_dir: Path, foreign: bool = False) -> SchemaSet:
     outside itself; foreign schemas (those a release ships) are also checked to be valid record schemas."""
     problems: list[Problem] = []
     inputs = {}
-    for path in sorted(schema_dir.glob("*.schema.json")):
+    for path in list_files(schema_dir, "*.schema.json"):
         display = f"schemas/{path.name}"
         inputs[path.name.removesuffix(".schema.json")] = schema = read_json(path, display)
         remote = remote_references(schema)
