@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MIB = 1024 * 1024
+TABLE_START = "<!-- limits:start (generated from pipeline/limits.py by `ketamine-evidence docs`; do not edit) -->"
+TABLE_END = "<!-- limits:end -->"
 
 
 @dataclass(frozen=True)
@@ -62,3 +64,12 @@ def markdown_table() -> str:
     for limit in LIMITS.values():
         lines.append(f"| `{limit.name}` | {_shown(limit)} | {limit.applies_to} | `{limit.code}` |")
     return "\n".join(lines) + "\n"
+
+
+def splice_table(page: str) -> str:
+    """docs/limits.md text -> the same text with the table between its markers regenerated."""
+    if TABLE_START not in page or TABLE_END not in page:
+        raise ValueError("docs/limits.md has no limits markers")
+    head, rest = page.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    return f"{head}{TABLE_START}\n\n{markdown_table()}\n{TABLE_END}{tail}"

@@ -19,6 +19,7 @@ SOURCE_IDS = sorted(entry["source_id"] for entry in yaml.safe_load(
 FILES = len(SOURCE_IDS) + 9  # the raw texts, the tables and the descriptor
 
 
+@pytest.mark.slow
 def test_build_writes_every_resource_and_the_raw_texts(project: Path, tmp_path: Path, invoke) -> None:
     out = tmp_path / "out"
     result = invoke("--project", project, "build", "--output", out)
@@ -32,6 +33,7 @@ def test_build_writes_every_resource_and_the_raw_texts(project: Path, tmp_path: 
             project / "data" / "raw" / f"{source_id}.txt").read_bytes()
 
 
+@pytest.mark.slow
 def test_rebuild_is_byte_identical(project: Path, tmp_path: Path, invoke) -> None:
     invoke("--project", project, "build", "--output", tmp_path / "a")
     invoke("--project", project, "build", "--output", tmp_path / "b")
@@ -84,6 +86,7 @@ def test_csv_files_are_utf8_with_lf_and_a_header(built_package: Path) -> None:
         assert content.decode("utf-8").split("\n", 1)[0] == ",".join(schemas.columns(name))
 
 
+@pytest.mark.slow
 def test_check_passes_on_fresh_outputs_and_names_stale_files(project: Path, tmp_path: Path, invoke) -> None:
     out = tmp_path / "out"
     invoke("--project", project, "build", "--output", out)
@@ -98,6 +101,7 @@ def test_check_passes_on_fresh_outputs_and_names_stale_files(project: Path, tmp_
     assert snapshot(out) == before
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_previous_outputs_untouched(project: Path, tmp_path: Path, invoke) -> None:
     out = tmp_path / "out"
     invoke("--project", project, "build", "--output", out)
@@ -152,6 +156,7 @@ def test_staging_without_journal_is_discarded(tmp_path: Path) -> None:
     assert snapshot(out) == {"a.txt": b"old"}
 
 
+@pytest.mark.slow
 def test_unquoted_dates_in_sources_yaml_are_read_as_written(project: Path, tmp_path: Path, invoke) -> None:
     sources = project / "data" / "sources.yaml"
     sources.write_text(sources.read_text(encoding="utf-8").replace('published: "2024-04-16"', "published: 2024-04-16"),
