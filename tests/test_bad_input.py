@@ -768,3 +768,36 @@ def test_a_full_disk_while_staging_leaves_no_staging_behind(tiny: Path, invoke, 
     assert "[disk-full]" in result.stderr
     assert snapshot(out) == old
     assert not list(out.glob(".build-staging-*")), "the failed run's staging and a dead run's are both gone"
+
+
+# The last guard: an exception no check caught still ends as one problem, with a JSON report under --json.
+
+GUARDED = {
+    "validate": ("pipeline.validate.validate_package", lambda p: ["validate", "--json", p]),
+    "verify": ("pipeline.verify.verify_release", lambda p: ["verify", "--json", p]),
+    "diff": ("pipeline.diff.compare", lambda p: ["diff", "--json", p, p]),
+    "evaluate": ("pipeline.evaluate.evaluate_package", lambda p: ["evaluate", "--json", "--package", p]),
+    "build": ("pipeline.build.build", lambda p: ["build", "--output", p / "out"]),
+}
+
+
+@pytest.mark.parametrize("command", GUARDED)
+@pytest.mark.parametrize("error", [RecursionError("maximum recursion depth exceeded"), MemoryError(),
+                                   RuntimeError("something nobody expected")], ids=["recursion", "memory", "other"])
+def test_an_unexpected_failure_is_still_a_report(command: str, error: Exception, built_package: Path, invoke,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import PROJECT_ROOT
+
+    target, arguments = GUARDED[command]
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(target, fail)
+    result = invoke("--project", PROJECT_ROOT, *arguments(built_package))
+    no_traceback(result)
+    assert result.exit_code == 1
+    expected = {RecursionError: "too-deep", MemoryError: "out-of-memory", RuntimeError: "internal-error"}[type(error)]
+    assert f"[{expected}]" in result.stderr
+    if "--json" in arguments(built_package):
+        assert codes(result) == {expected}
