@@ -3,6 +3,7 @@ interrupted commit is finished or undone by the next run, and nothing a journal 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -136,13 +137,10 @@ def _finish(folder: Path, staging: Path, files: list[str]) -> None:
 
 
 def _drop(path: Path) -> None:
-    """Remove a file that is no longer needed; a failure leaves it for the next run's clean-up."""
-    try:
+    """Remove a file that is no longer needed. A failure is harmless: what is left (a finished commit's
+    journal, a journal never committed) is removed by the next run in the folder."""
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
-    except OSError:
-        pass  # harmless: recovery of a finished commit moves nothing and removes it
 
 
 def _remove_tree(path: Path) -> None:
@@ -154,13 +152,12 @@ def _owner_pid(staging_name: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def _remove_stale(folder: Path, current: Path | None = None) -> None:
+def _remove_stale(folder: Path) -> None:
     """Remove staging folders whose run is over (its process is gone, or it was an earlier call of this
-    process), and a journal never committed. Only called with the folder's lock held."""
+    process: with the lock held, no call of this process is writing), and a journal never committed."""
     for leftover in folder.glob(STAGING_PREFIX + "*"):
         pid = _owner_pid(leftover.name)
-        if leftover != current and entry_kind(leftover) == "folder" and (
-                pid is None or pid == os.getpid() or not pid_alive(pid)):
+        if entry_kind(leftover) == "folder" and (pid is None or pid == os.getpid() or not pid_alive(pid)):
             _remove_tree(leftover)
     _drop(folder / JOURNAL_TMP)
 
