@@ -83,9 +83,9 @@ def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str]) -> list[
             elif quote != quote.strip():
                 problems.append(Problem("span-untrimmed", "span starts or ends on whitespace",
                                         resource=name, row=number, field="start"))
-            parent_span = (parent_row or {}).get("start"), (parent_row or {}).get("end")
-            if parent_row and all(isinstance(v, int) for v in parent_span) and not (
-                    parent_span[0] <= start and end <= parent_span[1]):
+            parent_start, parent_end = (parent_row or {}).get("start"), (parent_row or {}).get("end")
+            if isinstance(parent_start, int) and isinstance(parent_end, int) and not (
+                    parent_start <= start and end <= parent_end):
                 problems.append(Problem(
                     "span-outside-parent", f"span lies outside its {parent[0]} row {row[parent[1]]}",
                     resource=name, row=number, field="start"))

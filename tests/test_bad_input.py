@@ -231,19 +231,15 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def good_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
-    """The project's inputs built once: (output folder, its files)."""
-    from conftest import INPUT_PATHS, PROJECT_ROOT
+    """A previous build in the output folder, which a refused build must leave byte for byte: (output
+    folder, its files). A one-text corpus is enough for that and builds in a fraction of a second."""
+    from conftest import NOTE, PROJECT_ROOT, tiny_corpus
 
     base = tmp_path_factory.mktemp("good")
-    for relative in INPUT_PATHS:
-        source, target = PROJECT_ROOT / relative, base / "project" / relative
-        if source.is_dir():
-            shutil.copytree(source, target)
-        elif source.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+    inputs = tiny_corpus(base / "inputs", {"tiny-note": NOTE})
     out = base / "out"
-    result = CliRunner().invoke(cli, ["--project", str(base / "project"), "build", "--output", str(out)])
+    result = CliRunner().invoke(cli, ["--project", str(PROJECT_ROOT), "build", "--input", str(inputs),
+                                      "--output", str(out)])
     assert result.exit_code == 0, result.stderr
     return out, snapshot(out)
 
@@ -304,11 +300,10 @@ def _tamper_source_path(out: Path) -> None:
     (_tamper_descriptor, "datapackage.json, resource claims: [unsafe-path] path '../outside.csv' leaves the package"),
     (_tamper_source_path, "resource sources, row 8, field path: [record-schema]"),
 ], ids=["descriptor-path-leaves-package", "raw-text-path-absolute"])
-def test_validate_refuses_paths_leaving_the_package(tamper, expected: str, good_build, invoke, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    good_out, _ = good_build
+def test_validate_refuses_paths_leaving_the_package(tamper, expected: str, built_package: Path, invoke,
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    shutil.copytree(good_out, out)
+    shutil.copytree(built_package, out)
     (tmp_path / "outside.csv").write_text("claim_id\n", encoding="utf-8")
     tamper(out)
     before = snapshot(tmp_path)
@@ -409,9 +404,10 @@ def test_build_sets_a_crafted_journal_aside_and_never_applies_it(journal: bytes,
     assert not (repo / ".build-journal.json").exists()
     assert [p.name.split("-")[0] for p in repo.glob(".build-journal.json.rejected-*")] == [".build"]
     assert not list(repo.glob(".build-staging-*")), "staging of a dead run is removed"
-    again = build_tiny(invoke, tiny, repo)
-    assert again.exit_code == 0 and "warning" not in again.stderr
-    assert invoke("validate", "--no-frictionless", repo).exit_code == 0
+    if journal == BASHRC_ATTACK:  # the later runs are alike for every journal: check them once
+        again = build_tiny(invoke, tiny, repo)
+        assert again.exit_code == 0 and "warning" not in again.stderr
+        assert invoke("validate", "--no-frictionless", repo).exit_code == 0
 
 
 def test_add_source_sets_a_crafted_journal_aside(tiny: Path, invoke, tmp_path: Path) -> None:
