@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CLI := $(BIN)/ketamine-evidence
 
-.PHONY: build test check validate evaluate lint bench release clean setup
+.PHONY: build test test-fast check validate evaluate lint bench release clean setup
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ build: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# The quick loop while editing: everything but the tests marked slow (`make test` runs them all, as CI does).
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not slow"
 
 check: $(BIN)/.installed
 	$(CLI) build --check

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from pipeline.io import decode_text, line_of, list_files, parse_yaml, read_bytes, recover, sha256_hex, write_files
-from pipeline.load import Layout, load_validated_yaml
+from pipeline.io import LockedFolder, decode_text, line_of, list_files, parse_yaml, read_bytes, sha256_hex
+from pipeline.load import Layout, check_source_count, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
 from pipeline.schemas import SchemaSet
 
@@ -124,16 +124,47 @@ def _metadata_problems(entry: dict[str, Any], schemas: SchemaSet) -> list[Proble
     return problems
 
 
+def _encoding_problems(metadata: Metadata, source_id: str | None) -> list[Problem]:
+    """Values that cannot be written as UTF-8 (a lone surrogate, e.g. from a mis-encoded command line)."""
+    problems = []
+    for name, value in [*vars(metadata).items(), ("id", source_id)]:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                option = "--id" if name == "id" else f"--{name}"
+                problems.append(Problem("metadata-encoding", f"{option}: not valid Unicode text (character "
+                                        f"{exc.object[exc.start]!r} at position {exc.start})"))
+    return problems
+
+
 def add_source(layout: Layout, schemas: SchemaSet, raw: bytes, text_display: str, metadata: Metadata,
                source_id: str | None = None) -> AddedSource:
     """Register a text: every check runs before anything is written; then both files are committed
-    together (staged, journaled, renamed), so an interruption leaves both or neither."""
-    recover(layout.input_dir)  # finish an earlier add-source that was interrupted mid-commit
+    together (staged, journaled, renamed), so an interruption leaves both or neither. The input folder is
+    locked from the first read to the commit, so two add-sources never lose each other's entry."""
+    problems = _encoding_problems(metadata, source_id)
+    if problems:
+        raise PipelineError(problems)
+    text = decode_text(raw, text_display)
+    with LockedFolder(layout.input_dir) as folder:  # also finishes an earlier add-source interrupted mid-commit
+        sources_path = layout.input_dir / "sources.yaml"
+        display = layout.display(sources_path)
+        data, node = load_validated_yaml(sources_path, "sources", schemas, layout)
+        check_source_count(data, node, display)
+        load_validated_yaml(layout.config_dir / "package.yaml", "package", schemas, layout)
+        new, entry, line = _appended(layout, schemas, raw, text_display, metadata, source_id, data, node)
+        folder.write({f"raw/{entry['source_id']}.txt": raw, "sources.yaml": new})
+    return AddedSource(source_id=entry["source_id"],
+                       raw_path=layout.display(layout.input_dir / "raw" / f"{entry['source_id']}.txt"),
+                       sources_path=display, line=line, characters=len(text), sha256=entry["sha256"])
+
+
+def _appended(layout: Layout, schemas: SchemaSet, raw: bytes, text_display: str, metadata: Metadata,
+              source_id: str | None, data: dict[str, Any], node: yaml.Node) -> tuple[bytes, dict[str, Any], int]:
+    """The checked new entry -> (the new sources.yaml bytes, the entry, its line)."""
     sources_path = layout.input_dir / "sources.yaml"
     display = layout.display(sources_path)
-    data, node = load_validated_yaml(sources_path, "sources", schemas, layout)
-    package, _ = load_validated_yaml(layout.config_dir / "package.yaml", "package", schemas, layout)
-    text = decode_text(raw, text_display, package["limits"]["max_text_bytes"])
     digest = sha256_hex(raw)
     lines = {entry["source_id"]: line_of(node, ["sources", index]) for index, entry in enumerate(data["sources"])}
     for entry in data["sources"]:
@@ -168,13 +199,4 @@ def add_source(layout: Layout, schemas: SchemaSet, raw: bytes, text_display: str
     if new_data.get("sources") != [*data["sources"], entry]:
         raise PipelineError([Problem("sources-style", "appending the entry did not give the expected YAML; "
                                      "add it by hand", path=display)])
-    try:
-        write_files(layout.input_dir, {raw_relative: raw, "sources.yaml": new.encode("utf-8")})
-    except OSError as exc:
-        recover(layout.input_dir)  # completes the commit if it was journaled, else drops the staging
-        if read_bytes(sources_path, display) != new.encode("utf-8"):
-            raise PipelineError([Problem("write-failed", f"cannot write the new source: {exc}",
-                                         path=display)]) from exc
-    return AddedSource(source_id=source_id, raw_path=layout.display(layout.input_dir / raw_relative),
-                       sources_path=display, line=line_of(new_node, ["sources", len(data["sources"])]) or 0,
-                       characters=len(text), sha256=digest)
+    return new.encode("utf-8"), entry, line_of(new_node, ["sources", len(data["sources"])]) or 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.io import read_cache_entry, write_cache_entry
 from pipeline.work import Result
 
 FORMAT = 1
@@ -25,15 +25,17 @@ class DocumentCache:
 
     def get(self, key: str) -> Result | None:
         """The stored result for key, or None when absent, damaged or made for another key."""
+        raw = read_cache_entry(self._path(key))
+        if raw is None:
+            return None
         try:
-            raw = self._path(key).read_bytes()
             stored = json.loads(raw)
             body = json.dumps(stored["tables"], sort_keys=True, ensure_ascii=False)
             if (stored.get("format") != FORMAT or stored.get("key") != key
                     or stored.get("sha256") != hashlib.sha256(body.encode("utf-8")).hexdigest()):
                 return None
             return Result(stored["source_id"], stored["tables"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
 
     def put(self, key: str, result: Result) -> None:
@@ -43,11 +45,4 @@ class DocumentCache:
         body = json.dumps(result.tables, sort_keys=True, ensure_ascii=False)
         stored = {"format": FORMAT, "key": key, "source_id": result.source_id,
                   "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "tables": result.tables}
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
-            os.replace(temporary, path)
-        except OSError:
-            return
+        write_cache_entry(self._path(key), json.dumps(stored, ensure_ascii=False).encode("utf-8"))

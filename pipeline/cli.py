@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
-from pipeline.problems import PipelineError
+from pipeline.problems import PipelineError, ProblemWarning, Report, problem_from_exception
 
 
-def _fail(error: PipelineError) -> None:
+def _fail(error: PipelineError, as_json: bool = False) -> NoReturn:
+    """Problems -> stderr (and, with --json, a JSON report on stdout); exit 1."""
     for problem in error.problems:
         click.echo(problem.render(), err=True)
-    click.echo(f"error: {len(error.problems)} problem(s); nothing was written", err=True)
+    if any(problem.code == "write-incomplete" for problem in error.problems):
+        outcome = "the next run in that folder finishes or undoes the interrupted write"
+    else:
+        outcome = "nothing was written"
+    click.echo(f"error: {len(error.problems)} problem(s); {outcome}", err=True)
+    if as_json:
+        click.echo(Report(problems=error.problems).to_json())
     sys.exit(1)
 
 
@@ -35,6 +46,38 @@ def _progress_bar():
             bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
     return show
+
+
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    for warning in caught:
+        if isinstance(warning.message, ProblemWarning):
+            click.echo(f"warning: {warning.message.problem.render()}", err=True)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+
+
+def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A command whose every failure becomes problems on stderr (and a JSON report with --json), exit 1:
+    typed problems as raised, and any other exception as one problem, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ProblemWarning)
+            try:
+                return command(*args, **kwargs)
+            except PipelineError as error:
+                failure = error
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception as exc:  # the last guard: whatever escaped the typed checks
+                failure = PipelineError([problem_from_exception(exc)])
+            finally:
+                _show_warnings(caught)
+        _fail(failure, as_json)
+
+    return run
 
 
 def _layout(project: str, input_dir: str | None):
@@ -70,6 +113,7 @@ def cli(ctx: click.Context, project: str) -> None:
               help="Folder of the per-text cache (default: .cache/build in the project; safe to delete).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
+@_guarded
 def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, check_only: bool, jobs: int | None,
           scheduler: str | None, no_cache: bool, cache_dir: str | None, quiet: bool) -> None:
     """Rebuild the data package from the raw texts (all files or none)."""
@@ -82,20 +126,17 @@ def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, che
         workers=Workers(jobs=jobs or default_jobs(), scheduler=scheduler),
         cache=None if no_cache else Path(cache_dir) if cache_dir else layout.project_root / CACHE_FOLDER,
         progress=None if quiet or not sys.stderr.isatty() else _progress_bar())
-    try:
-        if check_only:
-            stale = build_stage.check(layout, out, options)
-            for path in stale:
-                click.echo(f"{path}: differs from a fresh build", err=True)
-            if stale:
-                click.echo(f"error: {len(stale)} output file(s) are stale; run `make build` and commit",
-                           err=True)
-                sys.exit(1)
-            click.echo("outputs match a fresh build", err=True)
-            return
-        result = build_stage.build(layout, out, options)
-    except PipelineError as error:
-        _fail(error)
+    if check_only:
+        stale = build_stage.check(layout, out, options)
+        for path in stale:
+            click.echo(f"{path}: differs from a fresh build", err=True)
+        if stale:
+            click.echo(f"error: {len(stale)} output file(s) are stale; run `make build` and commit",
+                       err=True)
+            sys.exit(1)
+        click.echo("outputs match a fresh build", err=True)
+        return
+    result = build_stage.build(layout, out, options)
     for path in result.changed:
         click.echo(f"wrote {path}", err=True)
     click.echo(f"built {len(result.files)} file(s) in {out}; {len(result.changed)} changed", err=True)
@@ -106,6 +147,7 @@ def build(ctx: click.Context, input_dir: str | None, output_dir: str | None, che
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--no-frictionless", is_flag=True, help="Skip Frictionless' own validation (faster).")
 @click.pass_context
+@_guarded
 def validate(ctx: click.Context, package_dir: str, as_json: bool, no_frictionless: bool) -> None:
     """Check a built package: descriptor, records, spans, hashes and Frictionless. Exit 1 if invalid."""
     from pipeline.schemas import load_schemas
@@ -123,14 +165,12 @@ def validate(ctx: click.Context, package_dir: str, as_json: bool, no_frictionles
               help="Folder with sources.yaml and raw/ (default: the project's data/).")
 @click.option("--json", "as_json", is_flag=True, help="Print segments as JSON lines.")
 @click.pass_context
+@_guarded
 def segments(ctx: click.Context, source_id: str, input_dir: str | None, as_json: bool) -> None:
     """Show the blocks and sentences of one text with offsets and boilerplate marks."""
     from pipeline.inspect import segment_lines, segment_records, segmented_source
 
-    try:
-        document = segmented_source(_layout(ctx.obj["project"], input_dir), source_id)
-    except PipelineError as error:
-        _fail(error)
+    document = segmented_source(_layout(ctx.obj["project"], input_dir), source_id)
     if as_json:
         for record in segment_records(document):
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -144,16 +184,14 @@ def segments(ctx: click.Context, source_id: str, input_dir: str | None, as_json:
 @click.option("--package", "package_dir", default=".", type=click.Path(file_okay=False),
               help="Built package folder to read.")
 @click.pass_context
+@_guarded
 def show(ctx: click.Context, source_id: str, package_dir: str) -> None:
     """Show every row extracted from one text, table by table."""
     from pipeline.inspect import extracted_lines
     from pipeline.schemas import load_schemas
 
     schemas = load_schemas(Path(ctx.obj["project"]) / "schemas")
-    try:
-        lines = extracted_lines(Path(package_dir), schemas, source_id)
-    except PipelineError as error:
-        _fail(error)
+    lines = extracted_lines(Path(package_dir), schemas, source_id)
     for line in lines:
         click.echo(line)
 
@@ -161,14 +199,12 @@ def show(ctx: click.Context, source_id: str, package_dir: str) -> None:
 @cli.command()
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 when the docs are stale.")
 @click.pass_context
+@_guarded
 def docs(ctx: click.Context, check_only: bool) -> None:
     """Regenerate the README's data dictionary and docs/terms.md from the schemas and vocabulary."""
     from pipeline.docs_files import update_docs
 
-    try:
-        stale = update_docs(_layout(ctx.obj["project"], None), write=not check_only)
-    except PipelineError as error:
-        _fail(error)
+    stale = update_docs(_layout(ctx.obj["project"], None), write=not check_only)
     for path in stale:
         click.echo(f"{path}: {'stale' if check_only else 'updated'}", err=True)
     if check_only and stale:
@@ -241,17 +277,15 @@ def hpo(ctx: click.Context, obo: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--details", is_flag=True, help="Also list missed, spurious and disagreeing rows.")
 @click.pass_context
+@_guarded
 def evaluate(ctx: click.Context, package_dir: str, gold_dir: str, as_json: bool, details: bool) -> None:
     """Precision and recall of each table against the gold annotations."""
     from pipeline.evaluate import evaluate_package, load_segmentation, render_scores
     from pipeline.schemas import load_schemas
 
     schemas = load_schemas(Path(ctx.obj["project"]) / "schemas")
-    try:
-        segmentation = load_segmentation(Path(ctx.obj["project"]), schemas)
-        scores = evaluate_package(Path(package_dir), Path(gold_dir), schemas, segmentation)
-    except PipelineError as error:
-        _fail(error)
+    segmentation = load_segmentation(Path(ctx.obj["project"]), schemas)
+    scores = evaluate_package(Path(package_dir), Path(gold_dir), schemas, segmentation)
     click.echo(json.dumps(scores, indent=2) if as_json else render_scores(scores, details))
 
 
@@ -286,6 +320,7 @@ def _release_date(date: str | None) -> str:
               help="Rebuild an already released version from the current inputs (to prove it is reproducible "
                    "or to restore its archive); the release record is not touched.")
 @click.pass_context
+@_guarded
 def release(ctx: click.Context, requested: str | None, date: str | None, dist_dir: str | None, dry_run: bool,
             rebuild_version: str | None) -> None:
     """Cut the next version: build, validate, version by rule, write dist/<name>-<version>/ and its zip."""
@@ -296,19 +331,16 @@ def release(ctx: click.Context, requested: str | None, date: str | None, dist_di
     if rebuild_version and (requested or dry_run or date):
         raise click.UsageError("--rebuild takes the version, date and contents from the release record; "
                                "it cannot be combined with --version, --date or --dry-run")
-    try:
-        if rebuild_version:
-            result = releasing.rebuild_release(project, rebuild_version, dist)
-        elif dry_run:
-            plan = releasing.plan_release(project, _release_date(date), requested)
-            click.echo(f"would release {plan.version} ({plan.previous or 'first'} -> {plan.version}; {plan.rule})",
-                       err=True)
-            click.echo(plan.entry)
-            return
-        else:
-            result = releasing.cut_release(project, dist, _release_date(date), requested)
-    except PipelineError as error:
-        _fail(error)
+    if rebuild_version:
+        result = releasing.rebuild_release(project, rebuild_version, dist)
+    elif dry_run:
+        plan = releasing.plan_release(project, _release_date(date), requested)
+        click.echo(f"would release {plan.version} ({plan.previous or 'first'} -> {plan.version}; {plan.rule})",
+                   err=True)
+        click.echo(plan.entry)
+        return
+    else:
+        result = releasing.cut_release(project, dist, _release_date(date), requested)
     plan = result.plan
     if rebuild_version:
         click.echo(f"rebuilt {plan.version} into {result.folder}", err=True)
@@ -330,14 +362,12 @@ def release(ctx: click.Context, requested: str | None, date: str | None, dist_di
 @click.argument("new")
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 @click.pass_context
+@_guarded
 def diff_command(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
     """Differences from OLD to NEW (package folders, release zips or released versions) and their semver level."""
     from pipeline.diff import compare, render_text, to_data
 
-    try:
-        result = compare(old, new, Path(ctx.obj["project"]))
-    except PipelineError as error:
-        _fail(error)
+    result = compare(old, new, Path(ctx.obj["project"]))
     click.echo(json.dumps(to_data(result), indent=2, ensure_ascii=False) if as_json else render_text(result))
 
 
@@ -345,6 +375,7 @@ def diff_command(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
+@_guarded
 def verify(ctx: click.Context, path: str, as_json: bool) -> None:
     """Check a downloaded release (folder or zip): SHA256SUMS, the package, every span. Exit 1 if it fails."""
     from pipeline.verify import render_verification, verification_data, verify_release
@@ -377,6 +408,7 @@ def verify(ctx: click.Context, path: str, as_json: bool) -> None:
 @click.option("--input", "input_dir", type=click.Path(file_okay=False),
               help="Folder with sources.yaml and raw/ (default: the project's data/).")
 @click.pass_context
+@_guarded
 def add_source(ctx: click.Context, text_file: str, title: str, kind: str, publisher: str | None, url: str | None,
                published: str | None, retrieved: str | None, language: str, licence: str | None,
                attribution: str | None, role: str, authority: str | None, source_id: str | None,
@@ -384,21 +416,18 @@ def add_source(ctx: click.Context, text_file: str, title: str, kind: str, publis
     """Register a raw text (FILE, or - for stdin) byte for byte, with its metadata; prints its id."""
     from pipeline.add_source import Metadata
     from pipeline.add_source import add_source as register
-    from pipeline.io import read_bytes
+    from pipeline.io import read_upload
     from pipeline.schemas import load_schemas
 
     layout = _layout(ctx.obj["project"], input_dir)
     metadata = Metadata(title=title, kind=kind, publisher=publisher, url=url, published=published,
                         retrieved=retrieved, language=language, licence=licence, attribution=attribution,
                         role=role, authority=authority)
-    try:
-        if text_file == "-":
-            raw, shown = click.get_binary_stream("stdin").read(), "<stdin>"
-        else:
-            raw, shown = read_bytes(Path(text_file), text_file), text_file
-        added = register(layout, load_schemas(layout.schema_dir), raw, shown, metadata, source_id)
-    except PipelineError as error:
-        _fail(error)
+    if text_file == "-":
+        raw, shown = read_upload(None, "<stdin>", click.get_binary_stream("stdin")), "<stdin>"
+    else:
+        raw, shown = read_upload(Path(text_file), text_file), text_file
+    added = register(layout, load_schemas(layout.schema_dir), raw, shown, metadata, source_id)
     click.echo(added.source_id)
     click.echo(f"added {added.raw_path} ({added.characters} characters) and {added.sources_path} line "
                f"{added.line}; next: ketamine-evidence build", err=True)

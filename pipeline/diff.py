@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.io import parse_csv, read_archive, read_bytes
+from pipeline.fs import is_safe_relative, parent_inside
+from pipeline.io import parse_csv, parse_json, read_archive, read_bytes
 from pipeline.problems import PipelineError, Problem
+from pipeline.validate import descriptor_shape_problems
 
 LEVELS = ("none", "patch", "minor", "major")
 Reader = Callable[[str], bytes]
@@ -115,7 +117,7 @@ class PackageDiff:
 
 def folder_reader(root: Path) -> Reader:
     def read(relative: str) -> bytes:
-        if not relative or relative.startswith("/") or ".." in Path(relative).parts:
+        if not is_safe_relative(relative) or not parent_inside(root, relative):
             raise PipelineError([Problem("unsafe-path", "path leaves the package", path=relative)])
         return read_bytes(root / relative, str(root / relative))
 
@@ -139,22 +141,51 @@ def open_package(path: Path) -> PackageView:
     return load_view(str(path), folder_reader(path))
 
 
+def _field_ok(field: Any) -> bool:
+    if not isinstance(field, dict) or not isinstance(field.get("name"), str):
+        return False
+    constraints = field.get("constraints", {})
+    return isinstance(constraints, dict) and isinstance(constraints.get("enum", []), list)
+
+
+def _schema_shape_problems(schema: Any, where: str, name: str) -> list[Problem]:
+    """What diffing reads of a Table Schema: fields with string names, keys as names, constraints as objects."""
+    def problem(message: str) -> list[Problem]:
+        return [Problem("descriptor-shape", f"schema {message}", path=where, resource=name)]
+
+    if not isinstance(schema, dict):
+        return problem("must be an object")
+    fields = schema.get("fields", [])
+    if not isinstance(fields, list) or not all(_field_ok(field) for field in fields):
+        return problem("fields must be objects with a string name and constraints as an object")
+    key = schema.get("primaryKey", [])
+    if not (isinstance(key, str) or (isinstance(key, list) and all(isinstance(k, str) for k in key))):
+        return problem("primaryKey must be a field name or a list of them")
+    if not isinstance(schema.get("foreignKeys", []), list):
+        return problem("foreignKeys must be a list")
+    return []
+
+
 def load_view(label: str, read: Reader) -> PackageView:
     """datapackage.json and each resource's CSV, read through `read` -> PackageView."""
-    try:
-        descriptor = json.loads(read("datapackage.json").decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PipelineError([Problem("json-syntax", f"malformed JSON: {exc}", path=f"{label}/datapackage.json")]) \
-            from exc
+    where = f"{label}/datapackage.json"
+    descriptor = parse_json(read("datapackage.json"), where)
+    shape = [Problem(p.code, p.message, path=where, resource=p.resource) for p in descriptor_shape_problems(descriptor)]
+    if shape:
+        raise PipelineError(shape)
     tables = {}
     problems = []
     for resource in descriptor.get("resources", []):
         if resource.get("format", "csv") != "csv":
             continue  # raw texts, typed JSON and FHIR restate the tables; only tables are compared
-        name = resource.get("name", "?")
+        name = resource["name"]
         schema = resource.get("schema", {})
         if isinstance(schema, str):
-            schema = json.loads(read(schema).decode("utf-8"))
+            schema = parse_json(read(schema), f"{label}/{schema}")
+        shape = _schema_shape_problems(schema, where, name)
+        if shape:
+            problems += shape
+            continue
         path = str(resource.get("path", ""))
         cells = parse_csv(read(path), f"{label}/{path}")
         columns = tuple(cells[0]) if cells else ()
@@ -224,6 +255,8 @@ def _bound_change(name: str, old: Any, new: Any, lower: bool) -> str | None:
         return "minor"
     if old is None:
         return "major"
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (old, new)):
+        return "major"  # a bound that is not a number: treat the change as breaking
     tighter = new > old if lower else new < old
     return "major" if tighter else "minor"
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.io import list_files, read_bytes, read_yaml
+from pipeline.fs import is_safe_relative, parent_inside
+from pipeline.io import decode_text, list_files, read_text_bytes, read_yaml
 from pipeline.load import Layout, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Source
@@ -47,6 +48,8 @@ def _locate(text: str, entry: dict[str, Any], where: str) -> tuple[int, int]:
     if not positions:
         raise PipelineError([Problem("gold-quote", f"quote not found in the text: {quote[:60]!r}", path=where)])
     occurrence = entry.get("occurrence")
+    if occurrence is not None and (not isinstance(occurrence, int) or isinstance(occurrence, bool)):
+        raise PipelineError([Problem("gold-quote", f"occurrence {occurrence!r} is not a number", path=where)])
     if occurrence is None and len(positions) > 1:
         raise PipelineError([Problem(
             "gold-ambiguous", f"quote occurs {len(positions)} times; give occurrence: {quote[:60]!r}", path=where)])
@@ -67,22 +70,44 @@ def _row(table: str, source_id: str, span: tuple[int, int], entry: dict[str, Any
     return GoldRow(table, source_id, span[0], span[1], fields, where)
 
 
+def gold_files(gold_dir: Path) -> list[Path]:
+    """The gold YAML files under a folder; refuses a folder that is missing or holds none (scores over no gold
+    would read as perfect)."""
+    if not gold_dir.is_dir():
+        raise PipelineError([Problem("gold-missing", "no such folder of gold annotations", path=str(gold_dir))])
+    paths = list_files(gold_dir, "**/*.yaml")
+    if not paths:
+        raise PipelineError([Problem("gold-empty", "the folder holds no gold annotation files (*.yaml)",
+                                     path=str(gold_dir))])
+    return paths
+
+
+def _entries(data: dict[str, Any], table: str, path: Path) -> list[dict[str, Any]]:
+    entries = data.get(table) or []
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise PipelineError([Problem("gold-shape", f"{table} must be a list of mappings", path=str(path))])
+    return entries
+
+
 def load_gold(gold_dir: Path, texts: dict[str, str]) -> list[GoldRow]:
     """Every gold YAML file under gold_dir (sections of one source may be split over files) -> rows."""
     rows: list[GoldRow] = []
-    for path in list_files(gold_dir, "**/*.yaml"):
+    for path in gold_files(gold_dir):
         data, _ = read_yaml(path)
-        source_id = (data or {}).get("source_id")
-        if source_id not in texts:
+        if not isinstance(data, dict):
+            raise PipelineError([Problem("gold-shape", "a gold file must be a mapping with source_id",
+                                         path=str(path))])
+        source_id = data.get("source_id")
+        if not isinstance(source_id, str) or source_id not in texts:
             raise PipelineError([Problem("gold-source", f"source {source_id!r} is not in the package", path=str(path))])
         text = texts[source_id]
         for table in ("claims", "side_effects", "contraindications", "schedules"):
-            for n, entry in enumerate(data.get(table) or [], start=1):
+            for n, entry in enumerate(_entries(data, table, path), start=1):
                 where = f"{path} {table}[{n}]"
                 span = _locate(text, entry, where)
                 rows.append(_row(table, source_id, span, entry, where))
                 for child_table, key in (("quantities", "quantities"), ("schedule_phases", "phases")):
-                    for m, child in enumerate(entry.get(key) or [], start=1):
+                    for m, child in enumerate(_entries(entry, key, path), start=1):
                         cwhere = f"{where}.{key}[{m}]"
                         inner = _locate(text[span[0]:span[1]], child, cwhere)
                         located = (inner[0] + span[0], inner[1] + span[0])
@@ -178,11 +203,17 @@ def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet,
                      segmentation: dict[str, Any]) -> dict[str, Any]:
     """Package folder + gold folder -> scores per table over the sources that have gold, plus the share of
     all claims that come from boilerplate according to the given segmentation cues."""
+    gold_files(gold_dir)  # before any work: a wrong --gold is the likeliest mistake
     tables, problems = read_tables(package_dir, schemas)
     if problems:
         raise PipelineError(problems)
-    texts = {row["source_id"]: read_bytes(package_dir / row["path"], row["path"]).decode("utf-8")
-             for row in tables["sources"]}
+    texts = {}
+    for row in tables["sources"]:
+        path = row["path"]
+        if not isinstance(path, str) or not is_safe_relative(path) or not parent_inside(package_dir, path):
+            raise PipelineError([Problem("unsafe-path", f"path {path!r} leaves the package", resource="sources",
+                                         field="path")])
+        texts[row["source_id"]] = decode_text(read_text_bytes(package_dir / path, path), path)
     gold = load_gold(gold_dir, texts)
     annotated = sorted({g.source_id for g in gold})
     schedule_source = {r["schedule_id"]: r["source_id"] for r in tables["schedules"]}

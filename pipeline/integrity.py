@@ -48,7 +48,11 @@ def _key_problems(tables: dict[str, list[Row]], schemas: SchemaSet, known_terms:
                         "foreign-key", f"{row[column]!r} is not a {fk['reference']['fields']} of {target}",
                         resource=name, row=number, field=column))
         ordered = [row[key] for row in tables.get(name, [])]
-        if ordered != sorted(ordered):
+        try:
+            in_order = ordered == sorted(ordered)
+        except TypeError:  # empty or mistyped keys (reported by the record schema) cannot be ordered
+            in_order = False
+        if not in_order:
             problems.append(Problem("row-order", f"rows are not sorted by {key}", resource=name))
     return problems
 
@@ -79,7 +83,9 @@ def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str], schemas:
             elif quote != quote.strip():
                 problems.append(Problem("span-untrimmed", "span starts or ends on whitespace",
                                         resource=name, row=number, field="start"))
-            if parent_row and not (parent_row["start"] <= start and end <= parent_row["end"]):
+            parent_start, parent_end = (parent_row or {}).get("start"), (parent_row or {}).get("end")
+            if isinstance(parent_start, int) and isinstance(parent_end, int) and not (
+                    parent_start <= start and end <= parent_end):
                 problems.append(Problem(
                     "span-outside-parent", f"span lies outside its {parent[0]} row {row[parent[1]]}",
                     resource=name, row=number, field="start"))
@@ -98,7 +104,7 @@ def source_problems(tables: dict[str, list[Row]], raw: dict[str, bytes]) -> list
         if hashlib.sha256(content).hexdigest() != row["sha256"]:
             problems.append(Problem("hash-mismatch", f"sha256 of {row['path']} does not match",
                                     resource="sources", row=number, field="sha256"))
-        elif len(content.decode("utf-8")) != row["characters"]:
+        elif len(content.decode("utf-8", errors="replace")) != row["characters"]:
             problems.append(Problem("length-mismatch", f"{row['path']} does not have {row['characters']} characters",
                                     resource="sources", row=number, field="characters"))
     return problems

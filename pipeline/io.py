@@ -1,126 +1,73 @@
-"""All file I/O: strict readers for inputs, a transactional writer for outputs."""
+"""All file I/O: bounded, link-refusing readers for inputs; a locked, transactional writer for outputs."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fnmatch
 import hashlib
 import io
 import json
 import os
 import shutil
+import stat
+import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-import yaml
-
+from pipeline import limits
+from pipeline.fs import entry_kind, is_safe_relative, os_problem, pid_alive, read_any, read_regular, read_stream
 from pipeline.problems import PipelineError, Problem
+from pipeline.transaction import JOURNAL_NAME, STAGING_PREFIX, LockedFolder, recover, write_files
+from pipeline.yaml_input import line_of, parse_yaml
 
-JOURNAL_NAME = ".build-journal.json"
-STAGING_PREFIX = ".build-staging-"
-
-
-# ---------------------------------------------------------------- YAML
+__all__ = ["JOURNAL_NAME", "STAGING_PREFIX", "LockedFolder", "line_of", "parse_yaml", "recover", "write_files"]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate mapping keys and aliases."""
+# ---------------------------------------------------------------- reading
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {seen[key]})", key_node.start_mark
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
-# Dates stay the strings they are written as ("2024-04-16"), as the JSON Schemas expect.
-_UniqueKeyLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def parse_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
-    """YAML text -> (data, node tree for line look-ups); refuses aliases and duplicate keys."""
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                mark = event.start_mark
-                raise PipelineError(
-                    [Problem("yaml-alias", "YAML anchors and aliases are not allowed in inputs",
-                             path=path, line=mark.line + 1)]
-                )
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or str(exc)
-        code = "yaml-duplicate-key" if "duplicate key" in problem else "yaml-syntax"
-        raise PipelineError([Problem(code, f"malformed YAML: {problem}", path=path, line=line)]) from exc
-    except yaml.YAMLError as exc:
-        raise PipelineError([Problem("yaml-syntax", f"malformed YAML: {exc}", path=path)]) from exc
-    return data, node
-
-
-def read_yaml(path: Path, display: str | None = None) -> tuple[Any, yaml.Node | None]:
-    """A YAML file -> (data, node tree); clear problems for a missing or undecodable file."""
+def read_bytes(path: Path, display: str | None = None, limit: int | None = None, code: str = "file-too-large",
+               what: str = "the file") -> bytes:
+    """A regular file's bytes (never through a symbolic link), refused with a problem naming the file when it is
+    missing, unreadable, not a regular file or larger than `limit` (default: the file_bytes limit)."""
     shown = display or str(path)
-    raw = read_bytes(path, shown)
+    return read_regular(path, shown, limits.value("file_bytes") if limit is None else limit, code, what)
+
+
+def read_text_bytes(path: Path, display: str | None = None) -> bytes:
+    """A raw text's bytes, refused before reading when larger than the text_bytes limit."""
+    return read_bytes(path, display, limits.value("text_bytes"), "text-too-large", "the text")
+
+
+def read_upload(path: Path | None, display: str, stdin: BinaryIO | None = None) -> bytes:
+    """The text a contributor hands to add-source (a file, or stdin when path is None), read only up to the
+    text_bytes limit: a pipe or /dev/zero is never read whole."""
+    limit = limits.value("text_bytes")
+    if path is None:
+        return read_stream(stdin, display, limit, "text-too-large", "the text")
+    return read_any(path, display, limit, "text-too-large", "the text")
+
+
+def read_yaml(path: Path, display: str | None = None) -> tuple[Any, Any]:
+    """A YAML file -> (data, node tree); clear problems for a missing, oversized or undecodable file."""
+    shown = display or str(path)
+    raw = read_bytes(path, shown, limits.value("yaml_bytes"), "yaml-too-large", "the YAML file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PipelineError([Problem("yaml-encoding", f"not UTF-8 at byte {exc.start}", path=shown)]) from exc
+        raise PipelineError([Problem("yaml-encoding", f"not UTF-8 at byte {exc.start}", path=shown,
+                                     line=raw.count(b"\n", 0, exc.start) + 1)]) from exc
     return parse_yaml(text, shown)
-
-
-def line_of(node: yaml.Node | None, location: list[Any] | tuple[Any, ...]) -> int | None:
-    """The 1-based line of the YAML node at a JSON-Schema-style path, or of its nearest parent."""
-    if node is None:
-        return None
-    current = node
-    for step in location:
-        child = None
-        if isinstance(current, yaml.MappingNode):
-            for key_node, value_node in current.value:
-                if key_node.value == step:
-                    child = value_node
-                    break
-        elif isinstance(current, yaml.SequenceNode) and isinstance(step, int):
-            if 0 <= step < len(current.value):
-                child = current.value[step]
-        if child is None:
-            break
-        current = child
-    return current.start_mark.line + 1
 
 
 # ---------------------------------------------------------------- raw texts
 
 
-def read_bytes(path: Path, display: str | None = None) -> bytes:
-    """A file's bytes, or a problem naming the file when it cannot be read."""
-    shown = display or str(path)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise PipelineError([Problem("file-missing", "file not found", path=shown)]) from exc
-    except IsADirectoryError as exc:
-        raise PipelineError([Problem("file-missing", "expected a file, found a folder", path=shown)]) from exc
-    except OSError as exc:
-        raise PipelineError([Problem("file-unreadable", f"cannot read: {exc.strerror}", path=shown)]) from exc
-
-
-def decode_text(raw: bytes, display: str, max_bytes: int) -> str:
+def decode_text(raw: bytes, display: str, max_bytes: int | None = None) -> str:
     """Raw-text bytes -> str, refusing what would make offsets ambiguous or the text unusable."""
+    max_bytes = limits.value("text_bytes") if max_bytes is None else max_bytes
     if len(raw) > max_bytes:
         raise PipelineError([Problem(
             "text-too-large", f"{len(raw)} bytes exceeds the limit of {max_bytes} bytes", path=display)])
@@ -150,20 +97,61 @@ def sha256_hex(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def read_json(path: Path) -> Any:
-    """A JSON file -> data, or a problem naming the file."""
-    raw = read_bytes(path)
+def parse_json(raw: bytes, display: str) -> Any:
+    """JSON bytes -> data, or a problem naming the file (and line) for bad encoding, syntax or nesting."""
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PipelineError([Problem("json-syntax", f"malformed JSON: {exc}", path=str(path))]) from exc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PipelineError([Problem("json-encoding", f"not UTF-8 at byte {exc.start}", path=display,
+                                     line=raw.count(b"\n", 0, exc.start) + 1)]) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PipelineError([Problem("json-syntax", f"malformed JSON: {exc.msg}", path=display,
+                                     line=exc.lineno)]) from exc
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise PipelineError([Problem("json-syntax", f"malformed JSON: {exc}", path=display)]) from exc
+    except RecursionError as exc:
+        raise PipelineError([Problem("json-too-deep", "nested too deeply", path=display)]) from exc
 
 
-def read_csv_rows(path: Path) -> list[dict[str, str]]:
-    """A CSV file -> rows as dicts of strings."""
-    raw = read_bytes(path)
-    text = raw.decode("utf-8")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+def read_json(path: Path, display: str | None = None) -> Any:
+    """A JSON file -> data, or a problem naming the file."""
+    shown = display or str(path)
+    return parse_json(read_bytes(path, shown), shown)
+
+
+def parse_csv(raw: bytes, display: str) -> list[list[str]]:
+    """CSV bytes -> rows of string cells (the header is the first row); a problem names the file and line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PipelineError([Problem("csv-encoding", f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}",
+                                     path=display, line=raw.count(b"\n", 0, exc.start) + 1)]) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise PipelineError([Problem("csv-syntax", f"unreadable CSV: {exc}", path=display,
+                                     line=reader.line_num)]) from exc
+
+
+def read_csv_rows(path: Path, display: str | None = None) -> list[dict[str, str | None]]:
+    """A CSV file -> rows as {column: cell} (None for a cell the row lacks; extra cells under the key None)."""
+    shown = display or str(path)
+    cells = parse_csv(read_bytes(path, shown), shown)
+    if not cells:
+        return []
+    header = cells[0]
+    rows = []
+    for values in cells[1:]:
+        row: dict[Any, Any] = dict(zip(header, values, strict=False))
+        for column in header[len(values):]:
+            row[column] = None
+        if len(values) > len(header):
+            row[None] = values[len(header):]
+        rows.append(row)
+    return rows
 
 
 def csv_bytes(columns: list[str], rows: list[list[str]]) -> bytes:
@@ -180,71 +168,34 @@ def json_bytes(data: Any) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-# ---------------------------------------------------------------- transactional output
-
-
-def recover(out_dir: Path) -> None:
-    """Finish a commit that a previous run journaled, and drop staging it never committed."""
-    journal = out_dir / JOURNAL_NAME
-    if journal.exists():
-        entry = json.loads(journal.read_text(encoding="utf-8"))
-        staging = out_dir / entry["staging"]
-        for relative in entry["files"]:
-            staged = staging / relative
-            if staged.exists():
-                target = out_dir / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staged, target)
-        journal.unlink()
-    if out_dir.exists():
-        for leftover in out_dir.glob(STAGING_PREFIX + "*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        (out_dir / (JOURNAL_NAME + ".tmp")).unlink(missing_ok=True)  # a journal never committed
-
-
-def write_files(out_dir: Path, files: dict[str, bytes]) -> list[str]:
-    """Write {relative path: bytes} under out_dir all or nothing; returns the paths that changed.
-
-    Files are staged first; a journal marks the commit point; then each file is renamed into
-    place. A run killed before the journal leaves the old outputs; one killed after it is
-    completed by `recover` at the start of the next run.
-    """
-    for relative in files:
-        if Path(relative).is_absolute() or ".." in Path(relative).parts:
-            raise PipelineError([Problem("unsafe-path", "output path leaves the package", path=relative)])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    recover(out_dir)
-    changed = [
-        rel for rel, content in sorted(files.items())
-        if not (out_dir / rel).is_file() or (out_dir / rel).read_bytes() != content
-    ]
-    if not changed:
-        return []
-    staging_name = f"{STAGING_PREFIX}{os.getpid()}"
-    staging = out_dir / staging_name
-    shutil.rmtree(staging, ignore_errors=True)
-    for relative in changed:
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(files[relative])
-            handle.flush()
-            os.fsync(handle.fileno())
-    journal_tmp = out_dir / (JOURNAL_NAME + ".tmp")
-    journal_tmp.write_text(json.dumps({"staging": staging_name, "files": changed}), encoding="utf-8")
-    os.replace(journal_tmp, out_dir / JOURNAL_NAME)
-    recover(out_dir)
-    return changed
-
-
 def read_tree(root: Path, relatives: list[str]) -> dict[str, bytes | None]:
-    """{relative path: bytes, or None when the file does not exist}."""
-    return {rel: (root / rel).read_bytes() if (root / rel).is_file() else None for rel in relatives}
+    """{relative path: bytes, or None when it is not a regular file there}."""
+    return {rel: read_bytes(root / rel, rel) if entry_kind(root / rel) == "file" else None for rel in relatives}
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 def list_files(folder: Path, pattern: str) -> list[Path]:
-    """Files in a folder matching a glob, sorted; empty when the folder does not exist."""
-    return sorted(p for p in folder.glob(pattern) if p.is_file()) if folder.is_dir() else []
+    """Entries of a folder matching a name pattern ('*.yaml'; '**/*.yaml' searches sub-folders too), sorted,
+    folders left out. Links and special files are listed so that reading them refuses them
+    by name. Empty when the folder does not exist; a folder that cannot be listed is a problem, never an
+    empty list (a build without its cue files would look valid)."""
+    if not folder.is_dir():
+        return []
+    recursive, name_pattern = pattern.startswith("**/"), pattern.removeprefix("**/")
+    found = []
+    try:
+        if recursive:
+            for parent, _subfolders, names in os.walk(folder, onerror=_raise):
+                found += [Path(parent) / name for name in names if fnmatch.fnmatchcase(name, name_pattern)]
+        else:
+            with os.scandir(folder) as entries:
+                found = [Path(entry.path) for entry in entries if fnmatch.fnmatchcase(entry.name, name_pattern)]
+    except OSError as exc:
+        raise PipelineError([os_problem(exc, str(folder), "list")]) from exc
+    return sorted(path for path in found if entry_kind(path) != "folder")
 
 
 # ---------------------------------------------------------------- release archives
@@ -252,29 +203,16 @@ def list_files(folder: Path, pattern: str) -> list[Path]:
 RELEASE_STAGING_PREFIX = ".release-staging-"
 ZIP_FILE_MODE = 0o100644  # regular file, rw-r--r--
 ZIP_COMPRESSLEVEL = 9
-
-
-def parse_csv(raw: bytes, display: str) -> list[list[str]]:
-    """CSV bytes -> rows of string cells (the header is the first row); a problem names the file."""
-    try:
-        text = raw.decode("utf-8")
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise PipelineError([Problem("csv-syntax", f"unreadable CSV: {exc}", path=display)]) from exc
-
-
-def _safe_relative(name: str) -> bool:
-    parts = name.split("/")
-    return bool(name) and not name.startswith("/") and "\\" not in name and all(
-        part not in ("", ".", "..") for part in parts)
+_READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+# What reading a damaged or hostile member can raise: bad CRC or header, corrupt deflate data, a member cut
+# short, an encrypted or unsupported member the checks below missed.
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError, OSError)
 
 
 def zip_bytes(folder_name: str | None, files: dict[str, bytes],
               date_time: tuple[int, int, int, int, int, int]) -> bytes:
     """{relative path: bytes} -> a reproducible zip holding them under folder_name/ (at the root when None):
     entries sorted, one fixed timestamp and mode, DEFLATE at a fixed level, no directory entries or extra fields."""
-    import zipfile
-
     prefix = f"{folder_name}/" if folder_name else ""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -287,22 +225,66 @@ def zip_bytes(folder_name: str | None, files: dict[str, bytes],
     return buffer.getvalue()
 
 
+def _member_problems(members: list[zipfile.ZipInfo], shown: str) -> list[Problem]:
+    """Every member checked from the central directory alone, before anything is decompressed."""
+    problems = []
+    if len(members) > limits.value("archive_members"):
+        return [Problem("archive-too-many-files", f"holds {len(members):,} files; the limit is "
+                        f"{limits.value('archive_members'):,} (docs/limits.md)", path=shown)]
+    total = 0
+    for info in members:
+        name = info.filename
+        where = f"{shown}: {name}"
+        if not is_safe_relative(name):
+            problems.append(Problem("unsafe-path", f"archive member {name!r} is not a safe relative path", path=shown))
+        elif stat.S_ISLNK(info.external_attr >> 16):
+            problems.append(Problem("file-symlink", "a symbolic link inside a release is not allowed", path=where))
+        elif info.flag_bits & 0x1:
+            problems.append(Problem("archive-encrypted", "the member is encrypted", path=where))
+        elif info.compress_type not in _READABLE_COMPRESSION:
+            problems.append(Problem("archive-compression", f"compression method {info.compress_type} is not "
+                                    "supported (only stored and deflate)", path=where))
+        elif info.file_size > limits.value("file_bytes"):
+            problems.append(Problem("file-too-large", f"{info.file_size:,} bytes uncompressed; the limit is "
+                                    f"{limits.value('file_bytes'):,} (docs/limits.md)", path=where))
+        elif info.file_size > limits.RATIO_FLOOR_BYTES and (
+                info.file_size > limits.value("archive_ratio") * max(info.compress_size, 1)):
+            problems.append(Problem("archive-ratio", f"{info.file_size:,} bytes from {info.compress_size:,} "
+                                    f"compressed: more than {limits.value('archive_ratio')} to 1 (docs/limits.md)",
+                                    path=where))
+        total += info.file_size
+    if total > limits.value("archive_bytes"):
+        problems.append(Problem("archive-too-large", f"{total:,} bytes uncompressed; the limit is "
+                                f"{limits.value('archive_bytes'):,} (docs/limits.md)", path=shown))
+    return problems
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+    where = f"{shown}: {info.filename}"
+    try:
+        with archive.open(info) as stream:
+            return read_stream(stream, where, info.file_size, "archive-corrupt", "the member")
+    except _ZIP_READ_ERRORS as exc:
+        raise PipelineError([Problem("archive-corrupt", f"cannot decompress: {exc}", path=where)]) from exc
+
+
 def read_archive(path: Path) -> tuple[str | None, dict[str, bytes]]:
     """A release .zip -> (its one top-level folder, or None when datapackage.json is at the root, {path inside:
-    bytes}); refuses unsafe, duplicate or scattered member names instead of extracting them."""
-    import zipfile
-
+    bytes}); refuses unsafe, duplicate or scattered member names, links, encryption, unknown compression and
+    sizes past the limits (from the central directory, before decompressing anything) instead of extracting."""
     shown = str(path)
     try:
+        if path.stat().st_size > limits.value("archive_bytes"):
+            raise PipelineError([Problem("archive-too-large", "the archive is larger than the limit of "
+                                         f"{limits.value('archive_bytes'):,} bytes (docs/limits.md)", path=shown)])
         with zipfile.ZipFile(path) as archive:
             members = [info for info in archive.infolist() if not info.is_dir()]
+            problems = _member_problems(members, shown)
             names = [info.filename for info in members]
-            problems = [Problem("unsafe-path", f"archive member {name!r} is not a safe relative path", path=shown)
-                        for name in names if not _safe_relative(name)]
             if len(set(names)) != len(names):
                 problems.append(Problem("duplicate-member", "archive holds the same path twice", path=shown))
             if "datapackage.json" in names and not problems:
-                return None, {name: archive.read(name) for name in names}
+                return None, {info.filename: _read_member(archive, info, shown) for info in members}
             tops = {name.split("/")[0] for name in names}
             if len(tops) != 1 or any("/" not in name for name in names):
                 problems.append(Problem("archive-layout", "archive must hold datapackage.json at its root (or "
@@ -310,29 +292,48 @@ def read_archive(path: Path) -> tuple[str | None, dict[str, bytes]]:
             if problems:
                 raise PipelineError(problems)
             top = tops.pop()
-            return top, {name[len(top) + 1:]: archive.read(name) for name in names}
+            return top, {info.filename[len(top) + 1:]: _read_member(archive, info, shown) for info in members}
     except FileNotFoundError as exc:
         raise PipelineError([Problem("file-missing", "file not found", path=shown)]) from exc
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
         raise PipelineError([Problem("archive-unreadable", f"not a readable zip archive: {exc}", path=shown)]) from exc
 
 
 def read_folder(root: Path) -> dict[str, bytes]:
-    """Every file under a folder -> {relative POSIX path: bytes} (symbolic links are refused)."""
-    files = {}
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            raise PipelineError([Problem("unsafe-path", "symbolic links are not allowed in a release", path=relative)])
-        if path.is_file():
-            files[relative] = path.read_bytes()
-    return files
+    """Every file under a folder -> {relative POSIX path: bytes}; symbolic links, special files and sizes past
+    the archive limits are refused before the files are read."""
+    entries: list[tuple[str, Path]] = []
+    problems: list[Problem] = []
+    for folder, subfolders, names in os.walk(root, followlinks=False):
+        for name in sorted(subfolders + names):
+            path = Path(folder) / name
+            relative = path.relative_to(root).as_posix()
+            kind = entry_kind(path)
+            if kind == "symlink":
+                problems.append(Problem("file-symlink", "symbolic links are not allowed in a release", path=relative))
+            elif kind == "other":
+                problems.append(Problem("file-not-regular", "only regular files are allowed in a release",
+                                        path=relative))
+            elif kind == "file":
+                entries.append((relative, path))
+        if len(entries) > limits.value("archive_members"):
+            problems.append(Problem("archive-too-many-files", f"more than {limits.value('archive_members'):,} "
+                                    "files (docs/limits.md)", path=str(root)))
+            break
+    if not problems:
+        total = sum(path.stat().st_size for _, path in entries)
+        if total > limits.value("archive_bytes"):
+            problems.append(Problem("archive-too-large", f"{total:,} bytes; the limit is "
+                                    f"{limits.value('archive_bytes'):,} (docs/limits.md)", path=str(root)))
+    if problems:
+        raise PipelineError(problems)
+    return {relative: read_bytes(path, relative) for relative, path in sorted(entries)}
 
 
 def write_tree(root: Path, files: dict[str, bytes]) -> None:
     """Write {relative path: bytes} into a folder, each file flushed to disk."""
     for relative, content in sorted(files.items()):
-        if not _safe_relative(relative):
+        if not is_safe_relative(relative):
             raise PipelineError([Problem("unsafe-path", "output path leaves the folder", path=relative)])
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -342,25 +343,23 @@ def write_tree(root: Path, files: dict[str, bytes]) -> None:
             os.fsync(handle.fileno())
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def clear_release_staging(dist_dir: Path) -> None:
+    """Remove staging left in dist_dir by release runs that are over (their process is gone, or it was an
+    earlier run of this process); a live run's staging is its own to remove."""
+    if not dist_dir.is_dir():
+        return
+    for leftover in dist_dir.glob(RELEASE_STAGING_PREFIX + "*"):
+        pid = leftover.name.removeprefix(RELEASE_STAGING_PREFIX).split("-")[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or not pid_alive(int(pid))):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def release_staging(dist_dir: Path) -> Path:
-    """A fresh staging folder inside dist_dir; staging left by dead earlier runs is removed first."""
-    dist_dir.mkdir(parents=True, exist_ok=True)
-    for leftover in dist_dir.glob(RELEASE_STAGING_PREFIX + "*"):
-        pid = leftover.name.removeprefix(RELEASE_STAGING_PREFIX).split("-")[0]
-        if pid.isdigit() and not _pid_alive(int(pid)):
-            shutil.rmtree(leftover, ignore_errors=True)
+    """A fresh staging folder inside dist_dir, after the stale ones are cleared."""
     import tempfile
 
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    clear_release_staging(dist_dir)
     return Path(tempfile.mkdtemp(prefix=f"{RELEASE_STAGING_PREFIX}{os.getpid()}-", dir=dist_dir))
 
 
@@ -381,10 +380,15 @@ def publish(staging: Path, dist_dir: Path, folder_name: str) -> tuple[Path, Path
     except FileExistsError as exc:
         raise PipelineError([Problem("release-exists", "already exists; a released version is never overwritten",
                                      path=str(archive))]) from exc
+    except OSError as exc:
+        raise PipelineError([os_problem(exc, str(archive), "write")]) from exc
     try:
         os.rename(staging / folder_name, folder)
     except OSError as exc:
-        archive.unlink()
+        try:
+            archive.unlink()
+        except OSError:
+            pass  # the archive alone is whole; it is reported below
         raise PipelineError([Problem("release-exists", f"cannot move the release folder into place: {exc}",
                                      path=str(folder))]) from exc
     return folder, archive
@@ -401,9 +405,38 @@ class TemporaryTree:
         import tempfile
 
         self._root = Path(tempfile.mkdtemp(prefix="ketamine-evidence-"))
-        write_tree(self._root, self._files)
+        try:
+            write_tree(self._root, self._files)
+        except BaseException:
+            shutil.rmtree(self._root, ignore_errors=True)
+            raise
         return self._root
 
     def __exit__(self, *exc_info: object) -> None:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the per-text cache
+
+
+def read_cache_entry(path: Path) -> bytes | None:
+    """A cache file's bytes, or None when it is absent or cannot be read as a regular file (the cache is only a
+    shortcut: whatever is wrong with an entry costs a fresh extraction, never a failure)."""
+    try:
+        return read_bytes(path, str(path))
+    except PipelineError:
+        return None
+
+
+def write_cache_entry(path: Path, content: bytes) -> None:
+    """Write a cache file atomically (a temporary file renamed into place); a failure is ignored."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "xb") as handle:
+            handle.write(content)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()

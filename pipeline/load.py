@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.io import decode_text, line_of, list_files, read_bytes, read_yaml, sha256_hex
+from pipeline import limits
+from pipeline.io import decode_text, line_of, list_files, read_text_bytes, read_yaml, sha256_hex
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Source, Term, Vocabulary
 from pipeline.schemas import SchemaSet
@@ -54,9 +55,10 @@ class Layout:
         return own if own.is_dir() else self.config_dir / name
 
     def display(self, path: Path) -> str:
+        where = path.parent.resolve() / path.name  # a link is shown where it is, not where it points
         for base in (self.project_root, self.input_dir.parent):
             try:
-                return str(path.resolve().relative_to(base.resolve()))
+                return str(where.relative_to(base.resolve()))
             except ValueError:
                 continue
         return str(path)
@@ -84,11 +86,24 @@ def load_validated_yaml(path: Path, kind: str, schemas: SchemaSet, layout: Layou
     return data, node
 
 
-def load_sources(layout: Layout, schemas: SchemaSet, max_bytes: int) -> tuple[Document, ...]:
+def check_source_count(data: Any, node: Any, display: str) -> None:
+    """Refuse a sources.yaml with more entries than the sources limit, before any raw text is read."""
+    entries = data.get("sources") if isinstance(data, dict) else None
+    if isinstance(entries, list) and len(entries) > limits.value("sources"):
+        raise PipelineError([Problem(
+            "too-many-sources", f"{len(entries):,} sources; the limit is {limits.value('sources'):,} "
+            "(docs/limits.md)", path=display, line=line_of(node, ["sources"]))])
+
+
+def load_sources(layout: Layout, schemas: SchemaSet) -> tuple[Document, ...]:
     """sources.yaml + raw/*.txt -> documents; every problem found is reported together."""
     sources_path = layout.input_dir / "sources.yaml"
-    data, node = load_validated_yaml(sources_path, "sources", schemas, layout)
     display = layout.display(sources_path)
+    data, node = read_yaml(sources_path, display)
+    check_source_count(data, node, display)
+    problems = _schema_problems(data, node, "sources", schemas, display)
+    if problems:
+        raise PipelineError(problems)
     raw_dir = layout.input_dir / "raw"
     problems: list[Problem] = []
     documents: list[Document] = []
@@ -105,7 +120,7 @@ def load_sources(layout: Layout, schemas: SchemaSet, max_bytes: int) -> tuple[Do
         raw_path = raw_dir / f"{source_id}.txt"
         raw_display = layout.display(raw_path)
         try:
-            raw = read_bytes(raw_path, raw_display)
+            raw = read_text_bytes(raw_path, raw_display)
             digest = sha256_hex(raw)
             if digest != entry["sha256"]:
                 raise PipelineError([Problem(
@@ -113,7 +128,7 @@ def load_sources(layout: Layout, schemas: SchemaSet, max_bytes: int) -> tuple[Do
                     f"sha256 is {digest} but {display} line {line} pins {entry['sha256']}; "
                     "raw texts are never edited: restore the file or register it anew",
                     path=raw_display)])
-            text = decode_text(raw, raw_display, max_bytes)
+            text = decode_text(raw, raw_display)
         except PipelineError as error:
             problems.extend(error.problems)
             continue
@@ -179,7 +194,7 @@ def load_inputs(layout: Layout, schemas: SchemaSet) -> Inputs:
     """The whole input side of a build, validated, or a PipelineError naming every problem."""
     package, _ = load_validated_yaml(layout.config_dir / "package.yaml", "package", schemas, layout)
     cues, _ = load_validated_yaml(layout.config_dir / "segmentation.yaml", "segmentation", schemas, layout)
-    documents = load_sources(layout, schemas, package["limits"]["max_text_bytes"])
+    documents = load_sources(layout, schemas)
     vocabulary = load_vocabulary(layout, schemas)
     curation = load_curation(layout, schemas)
     hashes = {doc.source.source_id: doc.source.sha256 for doc in documents}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import asdict, dataclass, field
 
 
@@ -66,3 +67,43 @@ class PipelineError(Exception):
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
         self.problems = tuple(problems)
         super().__init__("\n".join(p.render() for p in self.problems))
+
+
+class ProblemWarning(UserWarning):
+    """A problem that did not stop the run: it was worked around, and the command reports it on stderr."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.render())
+        self.problem = problem
+
+
+def warn(problem: Problem) -> None:
+    """Report a problem that does not stop the run (the command line prints it as a warning)."""
+    warnings.warn(ProblemWarning(problem), stacklevel=2)
+
+
+def problem_from_exception(exc: BaseException, path: str | None = None) -> Problem:
+    """An exception that escaped every typed check -> one problem with a stable code and no traceback."""
+    import errno
+
+    if isinstance(exc, RecursionError):
+        return Problem("too-deep", "the input is nested too deeply to process", path=path)
+    if isinstance(exc, MemoryError):
+        return Problem("out-of-memory", "the input needs more memory than is available", path=path)
+    if isinstance(exc, OSError):
+        where = str(exc.filename) if exc.filename else path
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return Problem("disk-full", reason, path=where)
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return Problem("permission-denied", reason, path=where)
+        if exc.errno == errno.ENOENT:
+            return Problem("file-missing", reason, path=where)
+        return Problem("os-error", reason, path=where)
+    if isinstance(exc, UnicodeError):
+        return Problem("encoding", f"not valid text: {exc}", path=path)
+    if isinstance(exc, json.JSONDecodeError):
+        return Problem("json-syntax", f"malformed JSON: {exc.msg}", path=path, line=exc.lineno)
+    message = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return Problem("internal-error", f"{type(exc).__name__}: {message}" if message else type(exc).__name__,
+                   path=path)

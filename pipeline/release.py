@@ -26,11 +26,13 @@ from pipeline.diff import (
 )
 from pipeline.fhir import BUNDLE_PATH, bundle, bundle_problems, schedule_problems
 from pipeline.io import (
+    clear_release_staging,
     json_bytes,
     list_files,
     publish,
     read_bytes,
     read_json,
+    recover,
     release_staging,
     remove_tree,
     sha256_hex,
@@ -427,6 +429,8 @@ def cut_release(project: Path, dist_dir: Path, date: str, requested: str | None 
     complete and valid; the archive is then moved into place by rename, so an interruption never leaves a
     partial archive under the release's name.
     """
+    recover(project)  # an interrupted earlier release is finished or undone before anything is read
+    clear_release_staging(dist_dir)
     plan = plan_release(project, date, requested)
     _check_free(dist_dir, plan.folder_name)
     schemas = load_schemas(project / "schemas")
@@ -448,6 +452,8 @@ def cut_release(project: Path, dist_dir: Path, date: str, requested: str | None 
 def rebuild_release(project: Path, version: str, dist_dir: Path) -> ReleaseResult:
     """Rebuild a recorded version from the current inputs into dist_dir, refusing unless it reproduces
     the recorded files (SHA256SUMS); `matches_record` tells whether the zip's bytes match too."""
+    recover(project)
+    clear_release_staging(dist_dir)
     layout = Layout(project_root=project, input_dir=project / "data")
     schemas = load_schemas(layout.schema_dir)
     history = load_history(project, schemas)

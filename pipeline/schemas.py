@@ -9,11 +9,38 @@ from typing import Any
 
 import fastjsonschema
 import jsonschema
+import referencing
 
-from pipeline.io import read_json
+from pipeline.io import list_files, read_json
+from pipeline.problems import PipelineError, Problem
 from pipeline.tables import RESOURCES
 
 _TABLE_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+_TYPE_NAMES = [*_TABLE_TYPES, "null"]
+_REFERENCE_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+# What the code reads of a record schema (a release ships its own: they are checked before use).
+_RECORD_SHAPE: dict[str, Any] = {
+    "type": "object",
+    "required": ["properties", "tableSchema"],
+    "properties": {
+        "properties": {"type": "object", "minProperties": 1, "additionalProperties": {
+            "type": "object", "required": ["type", "description"],
+            "properties": {
+                "type": {"anyOf": [{"enum": list(_TABLE_TYPES)},
+                                   {"type": "array", "minItems": 1, "items": {"enum": _TYPE_NAMES},
+                                    "contains": {"enum": list(_TABLE_TYPES)}}]},
+                "description": {"type": "string"}, "enum": {"type": "array"}, "pattern": {"type": "string"},
+                "format": {"type": "string"}, "minLength": {"type": "integer"}, "minimum": {"type": "number"}}}},
+        "required": {"type": "array", "items": {"type": "string"}},
+        "tableSchema": {"type": "object", "required": ["primaryKey", "foreignKeys"], "properties": {
+            "primaryKey": {"type": "string"},
+            "foreignKeys": {"type": "array", "items": {
+                "type": "object", "required": ["fields", "reference"], "properties": {
+                    "fields": {"type": "string"},
+                    "reference": {"type": "object", "required": ["resource", "fields"], "properties": {
+                        "resource": {"enum": list(RESOURCES)}, "fields": {"type": "string"}}}}}}}},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -67,18 +94,79 @@ def _fast_check(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
 
 
 def _validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    # An empty registry: a $ref to anything outside the schema itself is an error, never a download.
     return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER, registry=referencing.Registry()
     )
 
 
-def load_schemas(schema_dir: Path) -> SchemaSet:
-    """schemas/ folder -> SchemaSet (input schemas at the top, record schemas in records/)."""
-    inputs = {
-        path.name.removesuffix(".schema.json"): read_json(path)
-        for path in sorted(schema_dir.glob("*.schema.json"))
-    }
-    records = {name: read_json(schema_dir / "records" / f"{name}.schema.json") for name in RESOURCES}
+def remote_references(schema: Any) -> list[str]:
+    """The $ref values of a JSON Schema that point outside it (anything but '#...'), found without recursion."""
+    found, pending = [], [schema]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in _REFERENCE_KEYS and not (isinstance(item, str) and item.startswith("#")):
+                    found.append(str(item))
+                else:
+                    pending.append(item)
+        elif isinstance(value, list):
+            pending.extend(value)
+    return sorted(found)
+
+
+def schema_problems(schema: Any, display: str) -> list[Problem]:
+    """A JSON Schema that could not be used safely -> problems: not a valid schema, or referring outside itself."""
+    if not isinstance(schema, dict):
+        return [Problem("schema-invalid", "a JSON Schema must be an object", path=display)]
+    remote = remote_references(schema)
+    if remote:
+        return [Problem("schema-remote-ref", f"refers to {remote[0]!r} outside the schema; schemas are never "
+                        "fetched", path=display)]
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return [Problem("schema-invalid", f"not a valid JSON Schema: {exc.message}", path=display)]
+    return []
+
+
+def _record_problems(name: str, schema: Any, display: str) -> list[Problem]:
+    problems = schema_problems(schema, display)
+    if problems:
+        return problems
+    shape = [f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
+             for e in jsonschema.Draft202012Validator(_RECORD_SHAPE).iter_errors(schema)]
+    if not shape:
+        table, columns = schema["tableSchema"], schema["properties"]
+        keys = [table["primaryKey"], *(fk["fields"] for fk in table["foreignKeys"])]
+        shape = [f"tableSchema names {key!r}, which is not a property" for key in keys if key not in columns]
+    return [Problem("schema-shape", f"not a record schema of {name}: {message}", path=display)
+            for message in shape[:5]]
+
+
+def load_schemas(schema_dir: Path, foreign: bool = False) -> SchemaSet:
+    """schemas/ folder -> SchemaSet (input schemas at the top, record schemas in records/). No schema may refer
+    outside itself; foreign schemas (those a release ships) are also checked to be valid record schemas."""
+    problems: list[Problem] = []
+    inputs = {}
+    for path in list_files(schema_dir, "*.schema.json"):
+        display = f"schemas/{path.name}"
+        inputs[path.name.removesuffix(".schema.json")] = schema = read_json(path, display)
+        remote = remote_references(schema)
+        if remote:
+            problems.append(Problem("schema-remote-ref", f"refers to {remote[0]!r} outside the schema; schemas are "
+                                    "never fetched", path=display))
+    records = {}
+    for name in RESOURCES:
+        display = f"schemas/records/{name}.schema.json"
+        records[name] = schema = read_json(schema_dir / "records" / f"{name}.schema.json", display)
+        if foreign:
+            problems += _record_problems(name, schema, display)
+        elif remote_references(schema):
+            problems += schema_problems(schema, display)
+    if problems:
+        raise PipelineError(problems)
     return SchemaSet(inputs=inputs, records=records)
 
 

@@ -7,13 +7,24 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pipeline.fs import is_safe_relative, parent_inside
 from pipeline.integrity import check_tables, source_problems
-from pipeline.io import read_bytes, read_csv_rows, read_json
+from pipeline.io import read_bytes, read_csv_rows, read_json, read_text_bytes
 from pipeline.problems import PipelineError, Problem, Report
 from pipeline.schemas import RESOURCES, SchemaSet, table_schema
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 Row = dict[str, Any]
+DESCRIPTOR = "datapackage.json"
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Profiles Frictionless knows without fetching anything; any other value would make it download a profile.
+_KNOWN_PROFILES = {
+    "profile": {"data-package", "tabular-data-package", "data-resource", "tabular-data-resource"},
+    "$schema": {f"https://datapackage.org/profiles/{version}/{name}.json" for version in ("1.0", "2.0")
+                for name in ("datapackage", "dataresource", "tableschema", "tabledialect")},
+}
+# Codes after which Frictionless is not run: it would read outside the package, fetch, or raise.
+_UNSAFE_CODES = {"descriptor-shape", "unsafe-path", "remote-reference"}
 
 
 def typed_value(text: str, prop: dict[str, Any]) -> Any:
@@ -41,7 +52,7 @@ def read_tables(package_dir: Path, schemas: SchemaSet) -> tuple[dict[str, list[R
         properties = schemas.records[name]["properties"]
         path = package_dir / "data" / f"{name}.csv"
         try:
-            raw_rows = read_csv_rows(path)
+            raw_rows = read_csv_rows(path, f"data/{name}.csv")
         except PipelineError as error:
             problems.extend(error.problems)
             tables[name] = []
@@ -49,17 +60,25 @@ def read_tables(package_dir: Path, schemas: SchemaSet) -> tuple[dict[str, list[R
         rows = []
         for number, raw in enumerate(raw_rows, start=1):
             row: Row = {}
+            if None in raw:
+                problems.append(Problem("extra-cell", "the row has more cells than the header", resource=name,
+                                        row=number))
             for column, prop in properties.items():
                 if column not in raw:
                     problems.append(Problem("missing-column", f"column {column} is missing",
                                             resource=name, field=column))
                     return tables, problems
+                if raw[column] is None:
+                    problems.append(Problem("missing-cell", "the row has fewer cells than the header",
+                                            resource=name, row=number, field=column))
+                    row[column] = None
+                    continue
                 try:
                     row[column] = typed_value(raw[column], prop)
                 except ValueError as exc:
                     problems.append(Problem("type-error", str(exc), resource=name, row=number, field=column))
                     row[column] = raw[column]
-            extra = set(raw) - set(properties)
+            extra = {column for column in raw if column is not None} - set(properties)
             if extra:
                 problems.append(Problem("extra-column", f"unexpected columns {sorted(extra)}",
                                         resource=name, row=number))
@@ -68,10 +87,67 @@ def read_tables(package_dir: Path, schemas: SchemaSet) -> tuple[dict[str, list[R
     return tables, problems
 
 
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _local_reference_problems(value: Any, key: str, resource: str | None) -> list[Problem]:
+    """A path, schema or dialect reference: inline, or a file inside the package; never a URL."""
+    if value is None or (isinstance(value, dict) and key != "path"):
+        return []
+    if not isinstance(value, str):
+        return [Problem("descriptor-shape", f"{key} must be {'a string' if key == 'path' else 'an object or a string'}"
+                        f", not {_kind(value)}", path=DESCRIPTOR, resource=resource)]
+    if _URL_SCHEME.match(value):
+        return [Problem("remote-reference", f"{key} {value!r} is not a file inside the package; nothing is fetched",
+                        path=DESCRIPTOR, resource=resource)]
+    if not is_safe_relative(value):
+        return [Problem("unsafe-path", f"{key} {value!r} leaves the package", path=DESCRIPTOR, resource=resource)]
+    return []
+
+
+def _profile_problems(item: dict[str, Any], resource: str | None) -> list[Problem]:
+    problems = []
+    for key, known in _KNOWN_PROFILES.items():
+        if key in item and item[key] not in known:
+            problems.append(Problem("remote-reference", f"{key} {item[key]!r} is not a standard profile; profiles "
+                                    "are never fetched", path=DESCRIPTOR, resource=resource))
+    return problems
+
+
+def descriptor_shape_problems(descriptor: Any) -> list[Problem]:
+    """What must hold before anything reads the descriptor's resources: an object with a list of resource
+    objects, each naming local files and standard profiles only."""
+    if not isinstance(descriptor, dict):
+        return [Problem("descriptor-shape", f"must be a JSON object, not {_kind(descriptor)}", path=DESCRIPTOR)]
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list):
+        return [Problem("descriptor-shape", f"resources must be a list, not {_kind(resources)}", path=DESCRIPTOR)]
+    problems = _profile_problems(descriptor, None)
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict):
+            problems.append(Problem("descriptor-shape", f"resources[{index}] must be an object, not "
+                                    f"{_kind(resource)}", path=DESCRIPTOR))
+            continue
+        name = resource.get("name")
+        if not isinstance(name, str):
+            problems.append(Problem("descriptor-shape", f"resources[{index}].name must be a string", path=DESCRIPTOR))
+            name = None
+        problems += _profile_problems(resource, name)
+        for key in ("path", "schema", "dialect"):
+            problems += _local_reference_problems(resource.get(key), key, name)
+            if isinstance(resource.get(key), dict):
+                problems += _profile_problems(resource[key], name)
+    return problems
+
+
 def descriptor_problems(package_dir: Path, descriptor: dict[str, Any], schemas: SchemaSet) -> list[Problem]:
     """datapackage.json against the project profile: metadata, resource list, schemas, bytes and hashes."""
-    problems = []
-    where = "datapackage.json"
+    problems = descriptor_shape_problems(descriptor)
+    if any(problem.code == "descriptor-shape" for problem in problems):
+        return problems
+    where = DESCRIPTOR
     for key in ("name", "title", "version", "licenses", "created", "resources"):
         if key not in descriptor:
             problems.append(Problem("descriptor", f"{key} is missing", path=where))
@@ -85,9 +161,12 @@ def descriptor_problems(package_dir: Path, descriptor: dict[str, Any], schemas: 
         resource = declared.get(name)
         if resource is None:
             continue
-        path = str(resource.get("path", ""))
-        if path.startswith("/") or ".." in Path(path).parts:
-            problems.append(Problem("unsafe-path", f"path {path!r} leaves the package", path=where, resource=name))
+        path = resource.get("path")
+        if not isinstance(path, str) or not is_safe_relative(path) or _URL_SCHEME.match(path):
+            continue  # reported by the shape check
+        if not parent_inside(package_dir, path):
+            problems.append(Problem("unsafe-path", f"path {path!r} leaves the package through a link", path=where,
+                                    resource=name))
             continue
         if resource.get("schema") != table_schema(schemas.records[name]):
             problems.append(Problem("schema-drift", "Table Schema differs from schemas/records", path=where,
@@ -109,8 +188,13 @@ def frictionless_problems(package_dir: Path) -> list[Problem]:
     """Frictionless' own validation of the package (types, constraints, keys, bytes, hashes)."""
     from frictionless import Package, system  # imported here: it is slow to import
 
-    with system.use_context(trusted=False):
-        report = Package(str(package_dir / "datapackage.json")).validate()
+    try:
+        with system.use_context(trusted=False):
+            report = Package(str(package_dir / DESCRIPTOR)).validate()
+    except Exception as exc:  # Frictionless raises on descriptors it cannot open; keep it a finding
+        message = getattr(getattr(exc, "error", None), "message", None) or type(exc).__name__
+        return [Problem("frictionless-error", f"Frictionless could not validate the package: {message}",
+                        path=DESCRIPTOR)]
     problems = []
     for task in report.tasks:
         for error in task.errors:
@@ -125,18 +209,27 @@ def frictionless_problems(package_dir: Path) -> list[Problem]:
 def validate_package(package_dir: Path, schemas: SchemaSet, use_frictionless: bool = True) -> Report:
     """A package folder -> Report of every problem found."""
     try:
-        descriptor = read_json(package_dir / "datapackage.json")
+        descriptor = read_json(package_dir / DESCRIPTOR)
     except PipelineError as error:
         return Report(problems=error.problems)
     problems = descriptor_problems(package_dir, descriptor, schemas)
+    unsafe = any(problem.code in _UNSAFE_CODES for problem in problems)
     tables, read_problems = read_tables(package_dir, schemas)
     problems += read_problems
     raw: dict[str, bytes] = {}
+    refused: set[Any] = set()
     for row in tables.get("sources", []):
-        path = str(row.get("path", ""))
-        if not Path(path).is_absolute() and ".." not in Path(path).parts and (package_dir / path).is_file():
-            raw[row["source_id"]] = read_bytes(package_dir / path, path)
-    problems += source_problems(tables, raw)
+        path = row.get("path")
+        if not isinstance(path, str) or not is_safe_relative(path) or not parent_inside(package_dir, path):
+            continue  # the record schema reports the path
+        try:
+            raw[row["source_id"]] = read_text_bytes(package_dir / path, path)
+        except PipelineError as error:
+            if error.problems[0].code != "file-missing":
+                problems += error.problems
+                refused.add(row["source_id"])
+    problems += [problem for problem in source_problems(tables, raw)
+                 if not (problem.code == "file-missing" and _row_id(tables, problem) in refused)]
     texts = {}
     for source_id, content in raw.items():
         try:
@@ -145,6 +238,13 @@ def validate_package(package_dir: Path, schemas: SchemaSet, use_frictionless: bo
             problems.append(Problem("text-not-utf8", "raw text is not UTF-8", resource="sources"))
     if not read_problems:
         problems += check_tables(tables, texts, schemas)
-    if use_frictionless:
+    if use_frictionless and unsafe:
+        problems.append(Problem("not-validated", "Frictionless was not run: the descriptor must first be a "
+                                "well-formed package of local files", path=DESCRIPTOR))
+    elif use_frictionless:
         problems += frictionless_problems(package_dir)
     return Report(problems=tuple(problems))
+
+
+def _row_id(tables: dict[str, list[Row]], problem: Problem) -> Any:
+    return tables["sources"][problem.row - 1]["source_id"] if problem.row else None

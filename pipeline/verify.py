@@ -10,9 +10,9 @@ from typing import Any
 
 from pipeline.database import database_path, database_problems
 from pipeline.fhir import BUNDLE_PATH, bundle, bundle_problems
-from pipeline.io import TemporaryTree, read_archive, read_folder, read_json, sha256_hex
+from pipeline.io import TemporaryTree, parse_json, read_archive, read_folder, read_json, sha256_hex
 from pipeline.problems import PipelineError, Problem, Report
-from pipeline.schemas import RESOURCES, load_schemas
+from pipeline.schemas import RESOURCES, load_schemas, schema_problems
 from pipeline.validate import read_tables, validate_package
 
 SUMS = "SHA256SUMS"
@@ -69,9 +69,9 @@ def _json_problems(tables: dict[str, list[dict[str, Any]]], files: dict[str, byt
         if path not in files:
             continue
         try:
-            records = json.loads(files[path].decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems.append(Problem("json-syntax", f"malformed JSON: {exc}", path=path))
+            records = parse_json(files[path], path)
+        except PipelineError as error:
+            problems.extend(error.problems)
             continue
         if records != tables.get(name):
             problems.append(Problem("json-mismatch", f"records differ from the typed rows of data/{name}.csv",
@@ -84,22 +84,30 @@ def _fhir_release_problems(tables: dict[str, list[dict[str, Any]]], files: dict[
     if FHIR_JSON not in files or FHIR_SCHEMA not in files:
         return []  # reported as missing files
     try:
-        data = json.loads(files[FHIR_JSON].decode("utf-8"))
-        schema = json.loads(files[FHIR_SCHEMA].decode("utf-8"))
-        descriptor = json.loads(files["datapackage.json"].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [Problem("json-syntax", f"malformed JSON: {exc}", path=FHIR_JSON)]
-    problems = bundle_problems(data, schema)
-    if data != bundle(tables, descriptor):
-        problems.append(Problem("fhir-mismatch", "the FHIR Bundle differs from the schedule tables", path=FHIR_JSON))
+        data = parse_json(files[FHIR_JSON], FHIR_JSON)
+        schema = parse_json(files[FHIR_SCHEMA], FHIR_SCHEMA)
+        descriptor = parse_json(files["datapackage.json"], "datapackage.json")
+    except PipelineError as error:
+        return list(error.problems)
+    problems = schema_problems(schema, FHIR_SCHEMA)
+    if problems:
+        return problems
+    try:
+        problems = bundle_problems(data, schema)
+        if data != bundle(tables, descriptor):
+            problems.append(Problem("fhir-mismatch", "the FHIR Bundle differs from the schedule tables",
+                                    path=FHIR_JSON))
+    except Exception as exc:  # the release's own schema and tables drive this check: any failure is a finding
+        problems = [Problem("fhir-unchecked", f"the FHIR Bundle could not be checked: {type(exc).__name__}",
+                            path=FHIR_JSON)]
     return problems
 
 
 def _database_problems(tables: dict[str, list[dict[str, Any]]], files: dict[str, bytes]) -> list[Problem]:
     """The SQLite database against the tables it restates: same row counts, every foreign key resolving."""
     try:
-        path = database_path(json.loads(files["datapackage.json"].decode("utf-8")))
-    except (KeyError, UnicodeDecodeError, json.JSONDecodeError, TypeError):
+        path = database_path(parse_json(files["datapackage.json"], "datapackage.json"))
+    except (KeyError, PipelineError, TypeError, AttributeError):
         return []
     if path not in files:
         return [Problem("file-missing", "a release must contain its SQLite database", path=path)]
@@ -108,10 +116,13 @@ def _database_problems(tables: dict[str, list[dict[str, Any]]], files: dict[str,
 
 def _identity(files: dict[str, bytes]) -> tuple[str | None, str | None]:
     try:
-        descriptor = json.loads(files["datapackage.json"].decode("utf-8"))
-        return descriptor.get("name"), descriptor.get("version")
-    except (KeyError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        descriptor = parse_json(files["datapackage.json"], "datapackage.json")
+    except (KeyError, PipelineError):
         return None, None
+    if not isinstance(descriptor, dict):
+        return None, None
+    name, version = descriptor.get("name"), descriptor.get("version")
+    return (name if isinstance(name, str) else None), (version if isinstance(version, str) else None)
 
 
 def recorded_sums(project: Path | None) -> dict[tuple[str, str], str]:
@@ -119,8 +130,12 @@ def recorded_sums(project: Path | None) -> dict[tuple[str, str], str]:
     path = project / "releases" / "history.json" if project else None
     if path is None or not path.is_file():
         return {}
-    data = read_json(path)
-    return {(data["package"], r["version"]): r["sha256sums_sha256"] for r in data.get("releases", [])}
+    data = read_json(path, "releases/history.json")
+    try:
+        return {(data["package"], r["version"]): r["sha256sums_sha256"] for r in data.get("releases", [])}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise PipelineError([Problem("history-invalid", "not a release record (package, releases[].version, "
+                                     "releases[].sha256sums_sha256)", path="releases/history.json")]) from exc
 
 
 def verify_release(path: Path, project: Path | None = None, use_frictionless: bool = True) -> Verification:
@@ -135,8 +150,11 @@ def verify_release(path: Path, project: Path | None = None, use_frictionless: bo
     try:
         if path.is_file():
             top, files = read_archive(path)
-        else:
+        elif path.is_dir():
             files = read_folder(path)
+        else:
+            raise PipelineError([Problem("file-not-regular", "neither a release zip nor a release folder",
+                                         path=str(path))])
     except PipelineError as error:
         return Verification(name=None, version=None, files=0, report=Report(problems=error.problems))
     name, version = _identity(files)
@@ -152,7 +170,7 @@ def verify_release(path: Path, project: Path | None = None, use_frictionless: bo
                                     "releases/history.json: this is not the published release", path=SUMS))
     with TemporaryTree(files) as root:
         try:
-            schemas = load_schemas(root / "schemas")
+            schemas = load_schemas(root / "schemas", foreign=True)
         except PipelineError as error:
             problems += error.problems
             problems.append(Problem("not-validated", "without schemas/records the package cannot be validated"))

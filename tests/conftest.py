@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,3 +58,28 @@ def invoke() -> Callable[..., Result]:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under a folder by relative path, to prove that nothing was written."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (as a run killed earlier would have)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def tiny_corpus(folder: Path, texts: dict[str, str], title: str = "Tiny note") -> Path:
+    """An input folder (sources.yaml + raw/) holding the given texts by source id; quick to build."""
+    import hashlib
+
+    (folder / "raw").mkdir(parents=True, exist_ok=True)
+    entries = []
+    for source_id, text in sorted(texts.items()):
+        (folder / "raw" / f"{source_id}.txt").write_text(text, encoding="utf-8")
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        entries.append(f"  - source_id: {source_id}\n    title: {title}\n    kind: other\n    language: en\n"
+                       f"    sha256: {digest}\n")
+    (folder / "sources.yaml").write_text("sources:\n" + "".join(entries), encoding="utf-8")
+    return folder
+
+
+NOTE = "Ketamine may cause nausea and dizziness.\n\nIt is given twice a week for four weeks.\n"

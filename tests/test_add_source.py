@@ -69,6 +69,7 @@ def test_kind_choices_match_the_sources_schema(project: Path) -> None:
     assert tuple(enum) == KINDS
 
 
+@pytest.mark.slow
 def test_two_commands_from_a_new_text_to_a_valid_package(project: Path, invoke, tmp_path: Path) -> None:
     text_file = write(tmp_path / "incoming" / "article.txt", TEXT.encode())
     sources_before = (project / "data" / "sources.yaml").read_bytes()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROJECT_ROOT, snapshot
+from conftest import PROJECT_ROOT, dead_pid, snapshot
 
 from pipeline.io import JOURNAL_NAME, recover, write_files
 from pipeline.schemas import RESOURCES, load_schemas, table_schema
@@ -19,6 +19,7 @@ SOURCE_IDS = sorted(entry["source_id"] for entry in yaml.safe_load(
 FILES = len(SOURCE_IDS) + 9  # the raw texts, the tables and the descriptor
 
 
+@pytest.mark.slow
 def test_build_writes_every_resource_and_the_raw_texts(project: Path, tmp_path: Path, invoke) -> None:
     out = tmp_path / "out"
     result = invoke("--project", project, "build", "--output", out)
@@ -32,6 +33,7 @@ def test_build_writes_every_resource_and_the_raw_texts(project: Path, tmp_path: 
             project / "data" / "raw" / f"{source_id}.txt").read_bytes()
 
 
+@pytest.mark.slow
 def test_rebuild_is_byte_identical(project: Path, tmp_path: Path, invoke) -> None:
     invoke("--project", project, "build", "--output", tmp_path / "a")
     invoke("--project", project, "build", "--output", tmp_path / "b")
@@ -87,6 +89,7 @@ def test_csv_files_are_utf8_with_lf_and_a_header(built_package: Path) -> None:
         assert content.decode("utf-8").split("\n", 1)[0] == ",".join(schemas.columns(name))
 
 
+@pytest.mark.slow
 def test_check_passes_on_fresh_outputs_and_names_stale_files(project: Path, tmp_path: Path, invoke) -> None:
     out = tmp_path / "out"
     invoke("--project", project, "build", "--output", out)
@@ -101,6 +104,7 @@ def test_check_passes_on_fresh_outputs_and_names_stale_files(project: Path, tmp_
     assert snapshot(out) == before
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_previous_outputs_untouched(project: Path, tmp_path: Path, invoke) -> None:
     out = tmp_path / "out"
     invoke("--project", project, "build", "--output", out)
@@ -134,12 +138,12 @@ def test_build_of_another_corpus_folder(project: Path, tmp_path: Path, invoke) -
 def test_journaled_commit_is_completed_by_recover(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_files(out, {"a.txt": b"old a", "b.txt": b"old b"})
-    staging = out / ".build-staging-1"
-    staging.mkdir()
-    (staging / "a.txt").write_bytes(b"new a")
-    (staging / "b.txt").write_bytes(b"new b")
+    staging = out / ".build-staging-1-0123abcd"
+    (staging / "new").mkdir(parents=True)
+    (staging / "new" / "a.txt").write_bytes(b"new a")
+    (staging / "new" / "b.txt").write_bytes(b"new b")
     (out / "a.txt").write_bytes(b"new a")  # the kill came after the first rename
-    (staging / "a.txt").unlink()
+    (staging / "new" / "a.txt").unlink()
     (out / JOURNAL_NAME).write_text(json.dumps({"staging": staging.name, "files": ["a.txt", "b.txt"]}))
     recover(out)
     assert snapshot(out) == {"a.txt": b"new a", "b.txt": b"new b"}
@@ -148,12 +152,14 @@ def test_journaled_commit_is_completed_by_recover(tmp_path: Path) -> None:
 def test_staging_without_journal_is_discarded(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_files(out, {"a.txt": b"old"})
-    (out / ".build-staging-9").mkdir()
-    (out / ".build-staging-9" / "a.txt").write_bytes(b"half-written")
+    staging = out / f".build-staging-{dead_pid()}-0123abcd"  # left by a run that died
+    (staging / "new").mkdir(parents=True)
+    (staging / "new" / "a.txt").write_bytes(b"half-written")
     recover(out)
     assert snapshot(out) == {"a.txt": b"old"}
 
 
+@pytest.mark.slow
 def test_unquoted_dates_in_sources_yaml_are_read_as_written(project: Path, tmp_path: Path, invoke) -> None:
     sources = project / "data" / "sources.yaml"
     sources.write_text(sources.read_text(encoding="utf-8").replace('published: "2024-04-16"', "published: 2024-04-16"),

@@ -17,6 +17,8 @@ from conftest import snapshot
 from pipeline.cli import cli
 from pipeline.io import recover, write_files
 
+pytestmark = pytest.mark.slow  # `make test-fast` skips this module
+
 OLD_TITLE = "title: How Ketamine Therapy Works for Depression Relief"
 NEW_TITLE = "title: How Ketamine Therapy Works (edited title)"
 

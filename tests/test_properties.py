@@ -123,6 +123,7 @@ def test_output_is_deterministic(text: str, config: Config) -> None:
     assert run(text, config) == run(text, config)
 
 
+@pytest.mark.slow
 def test_the_corpus_spans_are_exact(config: Config) -> None:
     for path in sorted((PROJECT_ROOT / "data" / "raw").glob("*.txt")):
         text = path.read_text(encoding="utf-8")
@@ -190,6 +191,7 @@ def steepest_growth(unit: str, config: Config) -> tuple[float, str]:
     return worst, evidence
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("unit", UNITS, ids=repr)
 def test_no_stage_grows_super_linearly_on_adversarial_input(unit: str, config: Config) -> None:
     exponent, evidence = steepest_growth(unit, config)
@@ -198,6 +200,7 @@ def test_no_stage_grows_super_linearly_on_adversarial_input(unit: str, config: C
     assert exponent <= MAX_EXPONENT, f"{unit!r} repeated grows like size^{exponent:.2f}: {evidence}"
 
 
+@pytest.mark.slow
 def test_fifty_thousand_characters_of_mixed_noise_finish(config: Config) -> None:
     noise = ("nausea. " * 800 + "1-" * 3000 + " " * 6000 + "." * 6000 + "twice a week, " * 400 + "!" * 4000
              + "A. " * 3000 + "not indicated for " * 400 + "70-85% " * 800)[:50_000]

@@ -21,6 +21,8 @@ from pipeline.problems import PipelineError, Problem, Report
 from pipeline.release import bump, choose_version, set_package_metadata
 from pipeline.schemas import RESOURCES
 
+pytestmark = pytest.mark.slow  # `make test-fast` skips this module
+
 NAME = "ketamine-therapy-claims"
 SOURCE_IDS = [entry["source_id"] for entry in yaml.safe_load(
     (PROJECT_ROOT / "data" / "sources.yaml").read_text(encoding="utf-8"))["sources"]]

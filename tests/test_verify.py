@@ -15,6 +15,8 @@ from pipeline.cli import cli
 from pipeline.io import sha256_hex, zip_bytes
 from pipeline.release import sha256sums
 
+pytestmark = pytest.mark.slow  # `make test-fast` skips this module
+
 FOLDER = "ketamine-therapy-claims-0.1.0"
 SOURCE = "data/sources.csv"
 
