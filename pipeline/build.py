@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipeline.assemble import build_rows, render, sort_and_check_keys
 from pipeline.curate import curate
+from pipeline.derive import derive
 from pipeline.extractors import compile_rules, extract_document
 from pipeline.integrity import check_tables
 from pipeline.io import list_files, read_bytes, read_tree, write_files
@@ -14,6 +15,7 @@ from pipeline.load import Inputs, Layout, load_inputs, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Extraction
 from pipeline.schemas import SchemaSet, load_schemas
+from pipeline.taxonomy import load_taxonomy, taxonomy_problems
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,8 @@ class BuildResult:
 
 
 def load_cues(layout: Layout, schemas: SchemaSet) -> dict[str, dict]:
-    """data/cues/<extractor>.yaml -> {extractor: cues}, each checked by schemas/cues-<extractor>.schema.json."""
+    """data/cues/<extractor>.yaml -> {extractor: cues}, each checked by schemas/cues-<extractor>.schema.json, and
+    the property taxonomy (data/taxonomy/properties.yaml) that assertions name, as "taxonomy"."""
     cues = {}
     for path in list_files(layout.config_dir / "cues", "*.yaml"):
         kind = f"cues-{path.stem.replace('_', '-')}"
@@ -33,6 +36,7 @@ def load_cues(layout: Layout, schemas: SchemaSet) -> dict[str, dict]:
             raise PipelineError([Problem("schema-missing", f"no schema schemas/{kind}.schema.json for this cue file",
                                          path=layout.display(path))])
         cues[path.stem], _ = load_validated_yaml(path, kind, schemas, layout)
+    cues["taxonomy"] = load_taxonomy(layout, schemas)
     return cues
 
 
@@ -46,8 +50,10 @@ def compute(layout: Layout) -> tuple[Inputs, dict[str, bytes]]:
         doc.source.source_id: extract_document(doc, rules) for doc in inputs.documents}
     texts = {doc.source.source_id: doc.text for doc in inputs.documents}
     extractions = curate(extractions, texts, inputs.curation, vocabulary=inputs.vocabulary, schemas=schemas)
-    tables = sort_and_check_keys(build_rows(inputs.documents, extractions, inputs.vocabulary, schemas), schemas)
-    problems = check_tables(tables, texts, schemas)
+    tables = build_rows(inputs.documents, extractions, inputs.vocabulary, schemas)
+    tables.update(derive(tables, rules.settings.forms))
+    tables = sort_and_check_keys(tables, schemas)
+    problems = check_tables(tables, texts, schemas) + taxonomy_problems(tables, rules.settings.taxonomy)
     if problems:
         raise PipelineError(problems)
     files = render(inputs.package, schemas, tables, inputs.documents)

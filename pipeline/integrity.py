@@ -75,7 +75,7 @@ def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str], schemas:
             elif quote != quote.strip():
                 problems.append(Problem("span-untrimmed", "span starts or ends on whitespace",
                                         resource=name, row=number, field="start"))
-            if parent_row and not (parent_row["start"] <= start and end <= parent_row["end"]):
+            if parent_row and table.inside_parent and not (parent_row["start"] <= start and end <= parent_row["end"]):
                 problems.append(Problem(
                     "span-outside-parent", f"span lies outside its {parent[0]} row {row[parent[1]]}",
                     resource=name, row=number, field="start"))

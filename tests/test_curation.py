@@ -65,7 +65,7 @@ def fake_extraction(drop: tuple[str, ...] = ()) -> Extraction:
                                              ("Nausea", 1, "nausea", "asserted"), ("Nausea", 2, "nausea", "asserted"))
                if q not in drop]
     claim = Claim(SOURCE, *span(CLAIM), CLAIM, "efficacy", "ketamine", "asserted", quantities=(
-        Quantity(*span("70-85%"), "70-85%", 70, 85, "exact", "percent", "response-rate"),))
+        Quantity(*span("70-85%"), "70-85%", 70, 85, "exact", measure="response-rate", unit="percent", subject="ketamine"),))
     schedule = Schedule(SOURCE, *span(SCHEDULE), SCHEDULE, "ketamine", "unspecified", phases=(
         phase("six infusions over two to three weeks", "induction",
               count=6, bounds_low=2, bounds_high=3, bounds_unit="wk"),

@@ -142,12 +142,20 @@ def _menus(page: Page) -> set[int]:
 
 
 def _adverts(page: Page) -> set[int]:
-    """A block with an advert cue, a sign-up heading, and every block of their sections."""
+    """A block with an advert cue, a sign-up heading, and every block of their sections; a heading that calls
+    to action right after an advert section ("Find relief today at") continues it."""
     sections = set()
     for block in page.blocks:
         if page.has(ADVERTS, block) or (block.kind == "heading" and page.has(SIGN_UPS, block)):
             sections.add(block.index if block.kind == "heading" else block.parent)
+        elif block.kind == "heading" and page.has(CALLS, block) and _after_advert(page, block, sections):
+            sections.add(block.index)
     return {b.index for b in page.blocks if b.index in sections or (b.parent in sections and b.parent is not None)}
+
+
+def _after_advert(page: Page, heading: Block, sections: set[int]) -> bool:
+    previous = next((b for b in reversed(page.blocks[:heading.index]) if b.kind == "heading"), None)
+    return previous is not None and previous.index in sections
 
 
 # Marks that depend on a block's neighbours or section.

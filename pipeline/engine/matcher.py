@@ -99,9 +99,10 @@ class PhraseMatcher:
             size = len(haystack)
             for last, (length, entries) in self._automaton.iter(haystack):
                 first = last - length + 1
-                if first > 0 and haystack[first - 1].isalnum():
+                # a word boundary matters only between two word characters: "%" and "$" may touch digits
+                if first > 0 and haystack[first - 1].isalnum() and haystack[first].isalnum():
                     continue
-                if last + 1 < size and haystack[last + 1].isalnum():
+                if last + 1 < size and haystack[last + 1].isalnum() and haystack[last].isalnum():
                     continue
                 start, end = normal.span(first, last + 1)
                 for list_name, value in entries:
