@@ -44,9 +44,19 @@ def _name(drug: str, route: str, cues: FormCues) -> str:
     return cues.forms.get((drug, route)) or cues.forms.get((drug, UNSPECIFIED)) or drug
 
 
+def _gap(annotated: Annotated, one: Mention, other: Mention) -> int:
+    return annotated.words_between(min(one.end, other.end), max(one.start, other.start))
+
+
 def _route_near(annotated: Annotated, drug: Mention, low: int, high: int, cues: FormCues) -> Mention | None:
-    routes = [r for r in annotated.of(ROUTES, low, high)
-              if annotated.words_between(min(r.end, drug.end), max(r.start, drug.start)) <= cues.route_reach_words]
+    """The route that goes with a drug mention: within reach and nearer to it than to any other drug named
+    there ("esketamine, a nasal spray derived from ketamine": the spray is esketamine's). A drug given two
+    different ways in one breath ("by either a nasal spray or IV infusion") has no one route."""
+    drugs = annotated.of(DRUGS, low, high)
+    routes = [r for r in annotated.of(ROUTES, low, high) if _gap(annotated, r, drug) <= cues.route_reach_words
+              and all(_gap(annotated, r, drug) <= _gap(annotated, r, other) for other in drugs)]
+    if len({r.value for r in routes}) > 1:
+        return None
     return min(routes, key=lambda r: abs(r.start - drug.start), default=None)
 
 
