@@ -107,9 +107,10 @@ def _end_matter(page: Page) -> set[int]:
     """A heading naming end matter ("Related posts", "2 Comments"), once content has begun: it and
     everything after it."""
     seen_content = False
+    menus = _menus(page)
     for block in page.blocks:
-        if block.kind in CONTENT_KINDS:
-            seen_content = True
+        if block.kind in CONTENT_KINDS and block.index not in menus and not page.is_whole(NAVIGATION, block):
+            seen_content = True  # a menu line ("About Us") is no content: it starts no end matter
         if not seen_content or block.kind not in ("heading", "row", "item"):
             continue
         body = _COUNT_PREFIX.sub("", page.body(block))

@@ -62,8 +62,10 @@ class Reading:
 
 
 def _weights(site: Site, found: list[Piece]) -> dict[int, float]:
-    """Piece start -> the weight its category cues count with (side pieces count less)."""
-    return {p.start: site.cues.side_clause_weight if p.side else 1.0 for p in found}
+    """Piece start -> the weight its category cues count with (side pieces count less, unless every piece is one:
+    "By the fourth infusion I noticed ...")."""
+    main = core(found)
+    return {p.start: 1.0 if p in main else site.cues.side_clause_weight for p in found}
 
 
 def _weight_at(found: list[Piece], weights: dict[int, float], position: int) -> float:
@@ -73,23 +75,42 @@ def _weight_at(found: list[Piece], weights: dict[int, float], position: int) -> 
     return 0.0
 
 
-def _scores(site: Site, found: list[Piece], found_quantities: tuple[Quantity, ...]
-            ) -> tuple[dict[str, float], dict[str, float], float]:
-    """(scores with the heading and quantities, scores of the sentence's own cues, own weight without puffery)."""
+@dataclass(frozen=True)
+class _Weights:
+    """What a site's cues weigh: by category, and how much of it is no praise (in all clauses, in core clauses)."""
+
+    own: dict[str, float]
+    check: float
+    core: float
+
+
+def _own_weights(site: Site, found: list[Piece]) -> _Weights:
     annotated, cues = site.annotated, site.cues
     weights = _weights(site, found)
+    conceding = [p for p in found if p.side and starts_with(annotated, "concessive_subordinators", p.start, p.end)]
     own: dict[str, float] = defaultdict(float)
-    check = 0.0
-    for category, table in cues.categories.items():
-        for mention in annotated.of(f"{CUES}.categories.{category}", site.start, site.end):
-            weight = _weight_at(found, weights, mention.start) * table[mention.value]
-            own[category] += weight
-            if annotated.mentions.covering(f"{CUES}.puffery", mention.start, mention.end) is None:
-                check += weight
-    for mention in annotated.of(SIDE_EFFECTS, site.start, site.end):
-        weight = _weight_at(found, weights, mention.start) * cues.vocabulary_safety_weight
-        own["safety"] += weight
+    check = core_check = 0.0
+    mentions = [(c, m, table[m.value]) for c, table in cues.categories.items()
+                for m in annotated.of(f"{CUES}.categories.{c}", site.start, site.end)]
+    mentions += [("safety", m, cues.vocabulary_safety_weight) for m in annotated.of(SIDE_EFFECTS, site.start, site.end)]
+    for category, mention, value in mentions:
+        weight = _weight_at(found, weights, mention.start) * value
+        own[category] += weight
+        if category != "safety" and annotated.mentions.covering(f"{CUES}.puffery", mention.start,
+                                                                 mention.end) is not None:
+            continue
         check += weight
+        if not any(p.start <= mention.start < p.end for p in conceding):
+            core_check += weight
+    return _Weights(dict(own), check, core_check)
+
+
+def _scores(site: Site, found: list[Piece], found_quantities: tuple[Quantity, ...]
+            ) -> tuple[dict[str, float], _Weights]:
+    """(scores with the heading and quantities, what the sentence's own cues weigh)."""
+    annotated, cues = site.annotated, site.cues
+    weighed = _own_weights(site, found)
+    own = weighed.own
     scores: dict[str, float] = defaultdict(float, own)
     for quantity in found_quantities:
         if quantity.measure in cues.measure_categories:
@@ -99,7 +120,7 @@ def _scores(site: Site, found: list[Piece], found_quantities: tuple[Quantity, ..
         for category, table in cues.categories.items():
             for mention in annotated.of(f"{CUES}.categories.{category}", start, end):
                 scores[category] += cues.heading_weight * table[mention.value]
-    return dict(scores), dict(own), check
+    return dict(scores), weighed
 
 
 def _testimonial(site: Site) -> bool:
@@ -117,11 +138,10 @@ def read_facts(site: Site, settings: Settings) -> Facts:
     """A site -> its pieces, quantities, category scores and subject cues."""
     found = pieces(site.annotated, site.start, site.end, site.block.kind in LIST_KINDS)
     found_quantities = quantities.find_quantities(site.annotated, site.start, site.end, settings.quantities)
-    scores, own, check = _scores(site, found, found_quantities)
+    scores, weighed = _scores(site, found, found_quantities)
     continues = site.previous is not None and opens_with(site.annotated, "anaphors", site.start, site.end)
-    return Facts(site, found, found_quantities, scores, own, check, named_subjects(site.annotated, site.start,
-                                                                                     site.end),
-                 _testimonial(site), continues)
+    return Facts(site, found, found_quantities, scores, weighed.own, weighed.check, weighed.core,
+                 named_subjects(site.annotated, site.start, site.end), _testimonial(site), continues)
 
 
 # --- stance ----------------------------------------------------------------------------------------------------

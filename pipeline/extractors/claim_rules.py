@@ -85,6 +85,7 @@ class Facts:
     scores: dict[str, float]  # category -> score, heading included
     own: dict[str, float]  # category -> score of the sentence's own cues
     check_weight: float  # weight of its own cues, puffery left out
+    core_weight: float  # the same in its core clauses only
     named: list[Named]
     testimonial: bool
     continues: bool  # opens with an anaphor after a claim of its block
@@ -106,16 +107,25 @@ def _measured_number(annotated: Annotated, start: int, end: int) -> bool:
                for n in annotated.numbers_in(start, end))
 
 
+def _titled(site: Site) -> bool:
+    """A field or lead-in written as a title ("Ketamine: How It Works", "Key Takeaways:") and giving no figure."""
+    body = site.body.rstrip(":")
+    return (site.block.kind in ("field", "lead-in") and body[-1:] not in ".!?" and is_title_case(body)
+            and not _DIGIT.search(body))
+
+
 @FORM.rule(
     "heading-without-a-measure",
     Example("Five Facts About Ketamine\n\nKetamine can relieve depression within hours.\n", "claims",
             {"quote": "Five Facts About Ketamine"}, absent=True),
     Example("Follow-up Phase (24 weeks)\n\nParticipants were followed after the last esketamine dose.\n", "claims",
-            {"quote": "Follow-up Phase (24 weeks)"}))
+            {"quote": "Follow-up Phase (24 weeks)"}),
+    Example("Ketamine: How It Works\n\nKetamine blocks NMDA receptors.\n", "claims",
+            {"quote": "Ketamine: How It Works"}, absent=True))
 def _heading(site: Site) -> str | None:
-    if site.block.kind != "heading":
-        return None
-    return None if _measured_number(site.annotated, site.start, site.end) else "heading"
+    if site.block.kind == "heading":
+        return None if _measured_number(site.annotated, site.start, site.end) else "heading"
+    return "heading" if _titled(site) else None
 
 
 @FORM.rule(
@@ -219,11 +229,27 @@ def _bare_term(site: Site) -> str | None:
     lead = site.lead
     if site.block.kind not in LIST_KINDS or lead is None or not lead.ends_with_colon or not _unpunctuated(site):
         return None
-    if len(site.words()) > site.cues.bare_term_max_words or _DIGIT.search(site.body):
+    words = len(site.words())
+    if words > site.cues.bare_term_max_words or _DIGIT.search(site.body):
         return None
     if opens_with(site.annotated, "clause_item_starts", site.start, site.end):
         return None
+    if words <= site.cues.bare_item_max_words:
+        return "bare term"  # "Suicidal thoughts" under "... reductions in:" names, it does not state
     return "bare term" if _cue_weight(site) < site.cues.bare_term_min_cue_weight else None
+
+
+@FORM.rule(
+    "announces-a-list",
+    Example("Combining ketamine with antidepressants offers several potential advantages:\n\n"
+            "  • Ketamine brings rapid relief within hours.\n", "claims",
+            {"quote": "Combining ketamine with antidepressants offers several potential advantages:"}, absent=True))
+def _announces(site: Site) -> str | None:
+    if not site.body.endswith(":") or not site.has("list_announcers"):
+        return None
+    has_items = any(b.parent == site.block.index for b in site.annotated.blocks[site.block.index + 1:
+                                                                                 site.block.index + 2])
+    return "announces a list" if has_items else None
 
 
 def _cue_weight(site: Site) -> float:
@@ -269,6 +295,45 @@ def _background(d: Decided) -> str | None:
 
 
 @WORTH.rule(
+    "a-wish",
+    Example("Ketamine may help if you are:\n\n  • Looking to improve severe symptoms quickly\n", "claims",
+            {"quote": "Looking to improve severe symptoms quickly"}, absent=True))
+def _wish(d: Decided) -> str | None:
+    site = d.facts.site
+    if site.block.kind in LIST_KINDS and opens_with(site.annotated, "wishes", site.start, site.end):
+        return "a wish"
+    return None
+
+
+@WORTH.rule(
+    "speculation",
+    Example("As research continues, we can expect to see more refined ketamine protocols.\n", "claims",
+            {"subject": "ketamine"}, absent=True))
+def _speculation(d: Decided) -> str | None:
+    return "speculation" if d.facts.site.has("speculation") else None
+
+
+@WORTH.rule(
+    "history",
+    Example("Ketamine has a long history in human and veterinary medicine as an anesthetic.\n", "claims",
+            {"subject": "ketamine"}, absent=True))
+def _history(d: Decided) -> str | None:
+    return "history" if d.facts.site.has("history") and not has_figures(d.facts) else None
+
+
+@WORTH.rule(
+    "personal-account",
+    Example("Before I started to receive ketamine, I could barely get out of bed.\n", "claims",
+            {"subject": "ketamine"}, absent=True),
+    Example("I tried ketamine and my depression lifted within 2 days.\n", "claims", {"testimonial": True}))
+def _account(d: Decided) -> str | None:
+    f = d.facts
+    if not f.testimonial or has_figures(f) or f.check_weight >= f.site.cues.min_account_weight:
+        return None
+    return "personal account"
+
+
+@WORTH.rule(
     "nothing-to-check",
     Example("In recent years, interest has spiked around ketamine.\n", "claims", {"subject": "ketamine"},
             absent=True))
@@ -285,7 +350,7 @@ def _nothing(d: Decided) -> str | None:
     Example("This is a minimal sedation treatment.\n", "claims", {"category": "safety"}))
 def _praise(d: Decided) -> str | None:
     f = d.facts
-    if has_figures(f) or f.check_weight >= f.site.cues.min_check_weight or not f.site.has("puffery"):
+    if has_figures(f) or f.core_weight >= f.site.cues.min_check_weight or not f.site.has("puffery"):
         return None
     return "praise"
 
@@ -334,6 +399,17 @@ def _opening(f: Facts, piece: Piece) -> Named | None:
     return None
 
 
+def _antecedent(f: Facts, piece: Piece) -> Subject:
+    """What an anaphor opening a core clause refers to: a subject named before it in the sentence ("When the NMDA
+    receptor is overactive, it ..."; the first therapy or topic of the nearest clause before it that names one), else
+    the subject last named before it in its block, else the document's."""
+    for before in reversed([p for p in f.pieces if p.end <= piece.start]):
+        named = [n for n in f.named if before.start <= n.start < before.end and n.rank != VOICE]
+        if named:
+            return named[0].subject, named[0]  # the subject of the clause before, not its object
+    return (f.site.previous or f.site.voices.default), None
+
+
 @SUBJECT.rule(
     "core-clause-opening",
     Example("Unfortunately, SSRIs such as Lexapro can take weeks to work.\n", "claims", {"subject": "ssri"}),
@@ -345,7 +421,7 @@ def _core_opening(f: Facts) -> Subject | None:
     site = f.site
     for piece in core(f.pieces):
         if opens_with(site.annotated, "anaphors", piece.start, piece.end):
-            return (site.previous or site.voices.default), None
+            return _antecedent(f, piece)
         named = _opening(f, piece)
         if named is not None:
             return (named.subject or site.cues.publisher_subject), named
@@ -392,16 +468,6 @@ def _first_therapy(f: Facts) -> Named | None:
 def _first(f: Facts) -> Subject | None:
     found = _first_therapy(f)
     return (found.subject, found) if found else None
-
-
-@SUBJECT.rule(
-    "continues-its-block",
-    Example("Depression is a complex disorder. Despite many medications, some people continue to suffer for years.\n",
-            "claims", {"subject": "ketamine"}, absent=True))
-def _continues(f: Facts) -> Subject | None:
-    if f.named or f.site.previous is None:
-        return None
-    return f.site.previous, None
 
 
 @SUBJECT.rule(

@@ -31,12 +31,16 @@ class ClaimCues:
     """The settings of data/cues/claims.yaml (its phrase lists are read through the matcher)."""
 
     bare_term_max_words: int
+    bare_item_max_words: int
     bare_term_min_cue_weight: float
     table_header_max_words: int
     table_header_cell_max_words: int
     background_subjects: tuple[str, ...]
     min_check_weight: float
+    min_account_weight: float
     repeat_min_share: float
+    repeat_min_words: int
+    repeat_min_length_share: float
     comparison_header_max_words: int
     subject_relative_max_words: int
     default_subject: str
@@ -129,12 +133,14 @@ def read_claims(text: Text, settings: Settings) -> list[Reading]:
             reading = read(site, settings)
             readings.append(reading)
             last[block.index] = reading
-            if reading.subject:
-                previous = reading.subject  # a sentence left out (background) still names what "this" refers to
+            if reading.subject_at is not None:
+                previous = reading.subject  # what "it"/"this" refers to: the subject last named (claim or not)
     return readings
 
 
 def extract_claims(text: Text, source_id: str, settings: Settings) -> tuple[Claim, ...]:
     """The check-worthy claims of a text, one row per statement (repeats listed under their first)."""
     claims = [_claim(text, r, source_id, settings) for r in read_claims(text, settings) if not r.reason]
-    return repeats.merge(text.annotated, claims, settings.claims.repeat_min_share)
+    cues = settings.claims
+    return repeats.merge(text.annotated, claims, repeats.RepeatCues(
+        cues.repeat_min_share, cues.repeat_min_words, cues.repeat_min_length_share))

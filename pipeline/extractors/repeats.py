@@ -10,37 +10,84 @@ from pipeline.records import Claim, ClaimRepeat
 
 @dataclass(frozen=True)
 class _Statement:
-    """What makes two claims the same statement: subject, polarity, figures and words."""
+    """What makes two claims the same statement: polarity, figures and words (in order); a table row repeats
+    only with the very same words."""
 
-    subject: str
     polarity: str
     figures: tuple[tuple[float, float, str | None], ...]
     words: tuple[str, ...]
+    row: bool
+    names: frozenset[tuple[str, str]]  # the drugs, conditions, effects, subjects and scopes it names
+    contrasts: frozenset[str]  # words that set a statement apart from its twin ("placebo", "exclusion")
+
+
+# what a statement names: two near-verbatim sentences that name different things are different statements
+NAMED = ("term:drug", "term:side-effect", "term:condition", "claims.therapies", "claims.topics", "scopes.openers")
+CONTRASTS = "claims.repeat_contrasts"
 
 
 def _statement(annotated: Annotated, claim: Claim) -> _Statement:
     words = tuple(annotated.text[s:e].lower() for s, e in annotated.word_spans(claim.start, claim.end))
     figures = tuple((q.value_low, q.value_high, q.unit) for q in claim.quantities)
-    return _Statement(claim.subject, claim.polarity, figures, words)
+    sentence = annotated.sentence_at(claim.start)
+    row = sentence is not None and annotated.blocks[sentence.block].kind == "row"
+    names = frozenset((name, m.value) for name in NAMED for m in annotated.of(name, claim.start, claim.end))
+    contrasts = frozenset(m.value for m in annotated.of(CONTRASTS, claim.start, claim.end))
+    return _Statement(claim.polarity, figures, words, row, names, contrasts)
 
 
-def _same(first: _Statement, later: _Statement, min_share: float) -> bool:
-    if (first.subject, first.polarity, first.figures) != (later.subject, later.polarity, later.figures):
+def _common(one: tuple[str, ...], other: tuple[str, ...]) -> int:
+    """How many words the two have in common in the same order (longest common subsequence)."""
+    previous = [0] * (len(other) + 1)
+    for word in one:
+        current = [0]
+        for index, candidate in enumerate(other):
+            current.append(previous[index] + 1 if word == candidate else max(previous[index + 1], current[-1]))
+        previous = current
+    return previous[-1]
+
+
+def _conflict(one: frozenset[tuple[str, str]], other: frozenset[tuple[str, str]]) -> bool:
+    """Whether two statements name different things of a kind both name (drugs, subjects, scopes, ...)."""
+    kinds = {kind for kind, _ in one} & {kind for kind, _ in other}
+    return any({v for k, v in one if k == kind} != {v for k, v in other if k == kind} for kind in kinds)
+
+
+def _same(first: _Statement, later: _Statement, cues: RepeatCues) -> bool:
+    if (first.polarity, first.figures, first.contrasts) != (later.polarity, later.figures, later.contrasts):
         return False
+    if _conflict(first.names, later.names):
+        return False  # "Inclusion criteria for ..." and "Exclusion criteria for ..."
     if first.words == later.words:
         return True
+    shorter, longer = sorted((len(first.words), len(later.words)))
+    if first.row or later.row or shorter < cues.min_words or shorter < cues.min_length_share * longer:
+        return False
     one, other = set(first.words), set(later.words)
-    return bool(one) and len(one & other) / max(len(one), len(other)) >= min_share
+    if len(one & other) < cues.min_share * min(len(one), len(other)):
+        return False  # cheap test before the ordered one
+    if sorted(first.words) == sorted(later.words):
+        return True  # the same words in another order
+    return _common(first.words, later.words) >= cues.min_share * shorter
 
 
-def merge(annotated: Annotated, claims: list[Claim], min_share: float) -> tuple[Claim, ...]:
-    """Claims -> one row per statement: a claim that repeats an earlier one (the same words, or the same
-    subject, stance and figures with at least `min_share` of the longer one's words) becomes a repeat of it."""
+@dataclass(frozen=True)
+class RepeatCues:
+    """When a claim repeats an earlier one: the share of the shorter one's words the two have in the same order,
+    the fewest words, and how much shorter one may be than the other."""
+
+    min_share: float
+    min_words: int
+    min_length_share: float
+
+
+def merge(annotated: Annotated, claims: list[Claim], cues: RepeatCues) -> tuple[Claim, ...]:
+    """Claims -> one row per statement: a claim that repeats an earlier one near-verbatim becomes a place of it."""
     kept: list[Claim] = []
     statements: list[_Statement] = []
     for claim in claims:
         statement = _statement(annotated, claim)
-        index = next((i for i, s in enumerate(statements) if _same(s, statement, min_share)), None)
+        index = next((i for i, s in enumerate(statements) if _same(s, statement, cues)), None)
         if index is None:
             kept.append(claim)
             statements.append(statement)
