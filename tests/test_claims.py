@@ -75,7 +75,7 @@ def reading_of(text: str, sentence: str) -> Reading:
     ("The drug can also be administered by an injection into a muscle.", "affirmed", "asserted"),
     ("Unlike SSRIs, which may take weeks, ketamine works within hours.", "affirmed", "asserted"),
     ("Adults who have tried two antidepressants may be candidates for ketamine.", "affirmed", "hedged"),
-    ("Clinics that prioritize access reach people who may not have a car.", "affirmed", "asserted"),
+    ("Clinics that expand access reach people who may not have a car.", "affirmed", "asserted"),
     ("No deaths occurred during the ketamine trial.", "negated", "asserted"),
     ("Patients see no benefit from antidepressants.", "affirmed", "asserted"),
     ("It costs $450 per infusion because insurance won't pay.", "affirmed", "asserted"),

@@ -62,6 +62,7 @@ class Site:
     voices: Voices
     lead: Lead | None = None
     previous: str | None = None  # subject of the claim before it in its block
+    previous_category: str | None = None  # category of the claim before it in its block
     column_subject: str | None = None  # the subject a comparison table's column gives a cell
 
     @property
@@ -350,9 +351,12 @@ def _nothing(d: Decided) -> str | None:
     Example("This is a minimal sedation treatment.\n", "claims", {"category": "safety"}))
 def _praise(d: Decided) -> str | None:
     f = d.facts
-    if has_figures(f) or f.core_weight >= f.site.cues.min_check_weight or not f.site.has("puffery"):
+    if has_figures(f):
         return None
-    return "praise"
+    praise = len(f.site.annotated.of(f"{CUES}.puffery", f.site.start, f.site.end))
+    if praise >= f.site.cues.praise_mentions or (praise and f.core_weight < f.site.cues.min_check_weight):
+        return "praise"
+    return None
 
 
 def has_figures(f: Facts) -> bool:
@@ -471,6 +475,17 @@ def _first(f: Facts) -> Subject | None:
 
 
 @SUBJECT.rule(
+    "continues-a-topic",
+    Example("Depression is a complex disorder. Despite many medications, some people stay unwell for years.\n",
+            "claims", {"subject": "ketamine"}, absent=True))
+def _continues_topic(f: Facts) -> Subject | None:
+    site = f.site
+    if f.named or site.previous not in site.cues.background_subjects or site.has("treatment_words"):
+        return None
+    return site.previous, None
+
+
+@SUBJECT.rule(
     "document-default",
     Example("The Esketamine Nasal Spray Explained\n\nEsketamine is a nasal spray.\n\n"
             "Doses are given twice a week at first.\n", "claims",
@@ -510,10 +525,32 @@ def _condition(d: Decided) -> str | None:
 @CATEGORY.rule(
     "scope-of-its-section",
     Example("Adverse Effects Of Ketamine\n\nThese symptoms are very rarely reported at the low doses used for "
-            "depression.\n", "claims", {"category": "safety"}))
+            "depression.\n", "claims", {"category": "safety"}),
+    Example("Eligibility Criteria\n\n  • Insufficient remission or mood improvement\n  • Diagnosis of depression\n",
+            "claims", {"quote": "Insufficient remission or mood improvement", "category": "eligibility"}))
 def _scope_category(d: Decided) -> str | None:
-    scoped = d.facts.site.cues.scope_categories.get(d.facts.site.scope.kind)
-    return scoped if scoped is not None and d.facts.own.get(scoped, 0.0) > 0 else None
+    site = d.facts.site
+    scoped = site.cues.scope_categories.get(site.scope.kind)
+    if scoped is None:
+        return None
+    return scoped if site.block.kind in LIST_KINDS or d.facts.own.get(scoped, 0.0) > 0 else None
+
+
+@CATEGORY.rule(
+    "continues-a-safety-claim",
+    Example("Common side effects of ketamine may include nausea and dizziness. These effects typically dissipate "
+            "within hours after treatment.\n", "claims",
+            {"quote": "These effects typically dissipate within hours after treatment.", "category": "safety"}))
+def _continues_safety(d: Decided) -> str | None:
+    site = d.facts.site
+    if site.previous_category != "safety":
+        return None
+    anaphor = starts_with(site.annotated, "anaphors", site.start, site.end)
+    if anaphor is None:
+        return None
+    noun = site.annotated.mentions.first(f"{CUES}.effect_nouns", anaphor.end, site.end)
+    reach = site.cues.effect_noun_reach_words
+    return "safety" if noun is not None and site.annotated.words_between(anaphor.end, noun.start) <= reach else None
 
 
 @CATEGORY.rule(

@@ -38,6 +38,7 @@ class ClaimCues:
     background_subjects: tuple[str, ...]
     min_check_weight: float
     min_account_weight: float
+    praise_mentions: int
     repeat_min_share: float
     repeat_min_words: int
     repeat_min_length_share: float
@@ -61,6 +62,7 @@ class ClaimCues:
     scope_categories: Mapping[str, str]
     categories: Mapping[str, Mapping[str, float]]
     lead_in_categories: tuple[str, ...]
+    effect_noun_reach_words: int
 
 
 def _lead(block: Block, annotated: Annotated, last: dict[int, Reading]) -> Lead | None:
@@ -126,15 +128,18 @@ def read_claims(text: Text, settings: Settings) -> list[Reading]:
     last: dict[int, Reading] = {}
     for block in blocks:
         lead = _lead(block, annotated, last)
-        previous = None
+        previous: str | None = None
+        category: str | None = None
         for start, end, column in comparisons.sites(annotated, block, by_block.get(block.index, []), headers):
             site = Site(annotated, settings.claims, block, start, end, text.scopes[block.index], document, lead,
-                        previous, column)
+                        previous, category, column)
             reading = read(site, settings)
             readings.append(reading)
             last[block.index] = reading
             if reading.subject_at is not None:
                 previous = reading.subject  # what "it"/"this" refers to: the subject last named (claim or not)
+            if not reading.reason:
+                category = reading.category
     return readings
 
 
