@@ -38,6 +38,7 @@ class Settings:
     contraindications: contraindications.ContraindicationCues
     claims: claims.ClaimCues
     quantities: quantities.QuantityCues
+    assertions: assertions.AssertionCues
     taxonomy: Taxonomy
 
 
@@ -71,7 +72,7 @@ def compile_rules(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary
         side_effects=typed(side_effects.SideEffectCues, cues["side_effects"]),
         contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]),
         claims=typed(claims.ClaimCues, cues["claims"]), quantities=typed(quantities.QuantityCues, cues["quantities"]),
-        taxonomy=taxonomy_of(cues["taxonomy"]))
+        assertions=typed(assertions.AssertionCues, cues["assertions"]), taxonomy=taxonomy_of(cues["taxonomy"]))
     return Rules(engine=build_engine(cues, segmentation, vocabulary), settings=settings, cues=cues,
                  segmentation=segmentation, vocabulary=vocabulary,
                  digest=rules_digest(cues, segmentation, vocabulary))

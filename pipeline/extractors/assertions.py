@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.matcher import Mention
 from pipeline.engine.rules import Example, RuleTable
+from pipeline.extractors.adjacent import words_before
 from pipeline.records import Assertion, Claim, Quantity
 from pipeline.taxonomy import Taxonomy
 
@@ -20,11 +21,19 @@ RATES = ("response-rate", "remission-rate")
 
 
 @dataclass(frozen=True)
+class AssertionCues:
+    """The settings of data/cues/assertions.yaml (its phrase lists are read through the matcher)."""
+
+    peak_reach_words: int
+
+
+@dataclass(frozen=True)
 class Said:
     """A claim as the assertion rules read it."""
 
     annotated: Annotated
     claim: Claim
+    cues: AssertionCues
 
     def first(self, key: str) -> Mention | None:
         return self.annotated.mentions.first(f"{CUES}.{key}", self.claim.start, self.claim.end)
@@ -94,9 +103,14 @@ def _maintenance(said: Said, q: Quantity) -> str | None:
 @NUMBERS.rule(
     "onset",
     Example("Ketamine can relieve depression within 24 hours.\n", "assertions",
-            {"property": "onset-time", "value_low": 24.0, "unit": "h", "qualifier": "up-to"}))
+            {"property": "onset-time", "value_low": 24.0, "unit": "h", "qualifier": "up-to"}),
+    Example("Ketamine effects typically peak within 2-3 days then taper off.\n", "assertions",
+            {"property": "onset-time"}, absent=True))
 def _onset(said: Said, q: Quantity) -> str | None:
-    return "onset-time" if q.measure == "onset" and q.unit in ("min", "h", "d", "wk") else None
+    if q.measure != "onset" or q.unit not in ("min", "h", "d", "wk", "mo"):
+        return None
+    peak = words_before(said.annotated, f"{CUES}.peak_cues", q.start, said.claim.start, said.cues.peak_reach_words)
+    return None if peak is not None else "onset-time"  # "effects peak within 2-3 days": no onset
 
 
 @NUMBERS.rule(
@@ -126,14 +140,22 @@ def _effect_duration(said: Said, q: Quantity) -> str | None:
         said.has("effect_cues") else None
 
 
+def _per_session(said: Said) -> bool:
+    """The claim counts the doses of one session or one week ("three doses, spaced five minutes apart")."""
+    minutes_apart = any(q.unit == "min" and _is_interval(said, q) for q in said.claim.quantities)
+    return minutes_apart or said.has("per_session")
+
+
 @NUMBERS.rule(
     "sessions",
     Example("Protocols call for 4-6 initial ketamine infusions spaced across 2-3 weeks.\n", "assertions",
-            {"property": "sessions-in-course", "value_low": 4.0, "value_high": 6.0, "unit": "count"}))
+            {"property": "sessions-in-course", "value_low": 4.0, "value_high": 6.0, "unit": "count"}),
+    Example("During the session, patients take three doses of the esketamine spray, five minutes apart.\n",
+            "assertions", {"property": "sessions-in-course"}, absent=True))
 def _sessions(said: Said, q: Quantity) -> str | None:
-    if q.measure == "count" and q.unit == "count" and said.annotated.of(f"{CUES}.session_nouns", q.start, q.end):
-        return "sessions-in-course"
-    return None
+    if q.measure != "count" or q.unit != "count" or not said.annotated.of(f"{CUES}.session_nouns", q.start, q.end):
+        return None
+    return None if _per_session(said) else "sessions-in-course"
 
 
 # --- category properties: a topic of the claim and the value its words give -------------------------------------
@@ -191,7 +213,9 @@ def _off_label(said: Said) -> Value | None:
 @REGULATORY.rule(
     "not-approved",
     Example("Infusions of ketamine aren't approved to treat depression.\n", "assertions",
-            {"property": "regulatory-status", "value": "not-approved-for-depression", "polarity": "affirmed"}))
+            {"property": "regulatory-status", "value": "not-approved-for-depression", "polarity": "affirmed"}),
+    Example("Infusions of ketamine aren't approved to treat depression and are used off label.\n", "assertions",
+            {"property": "regulatory-status", "value": "off-label"}))
 def _not_approved(said: Said) -> Value | None:
     found = said.first("approvals")
     return ("not-approved-for-depression", found) if found is not None and said.negated else None
@@ -203,7 +227,8 @@ def _not_approved(said: Said) -> Value | None:
             {"property": "regulatory-status", "value": "approved-other-use"}))
 def _other_use(said: Said) -> Value | None:
     found = said.first("approvals")
-    return ("approved-other-use", found) if found is not None and said.has("other_uses") else None
+    return ("approved-other-use", found) if found is not None and not said.negated and said.has("other_uses") \
+        else None
 
 
 @REGULATORY.rule(
@@ -212,7 +237,8 @@ def _other_use(said: Said) -> Value | None:
             {"property": "regulatory-status", "value": "approved-for-depression"}))
 def _approved(said: Said) -> Value | None:
     found = said.first("approvals")
-    return ("approved-for-depression", found) if found is not None and said.has("depression_uses") else None
+    return ("approved-for-depression", found) if found is not None and not said.negated and \
+        said.has("depression_uses") else None
 
 
 @CONTROLLED.rule(
@@ -235,12 +261,20 @@ def _controlled(said: Said) -> Value | None:
     return ("not-controlled" if said.negated else "controlled"), found
 
 
+def _effect_cue(said: Said, key: str) -> Mention | None:
+    """A cue of what the drug does, outside a population ("at high risk of suicide" says who, not what)."""
+    for found in said.annotated.of(f"{CUES}.{key}", said.claim.start, said.claim.end):
+        if said.annotated.mentions.covering(f"{CUES}.populations", found.start, found.end) is None:
+            return found
+    return None
+
+
 @SUICIDALITY.rule(
     "increases",
     Example("Antidepressants increased the risk of suicidal thoughts in young adults.\n", "assertions",
             {"property": "suicidality-effect", "value": "increases-risk", "drug_form": "antidepressant"}))
 def _increases(said: Said) -> Value | None:
-    found = said.first("increases")
+    found = _effect_cue(said, "increases")
     return ("increases-risk", found) if found is not None and not said.negated else None
 
 
@@ -249,7 +283,7 @@ def _increases(said: Said) -> Value | None:
     Example("Ketamine can rapidly reduce suicidal thoughts.\n", "assertions",
             {"property": "suicidality-effect", "value": "reduces"}))
 def _reduces(said: Said) -> Value | None:
-    found = said.first("reduces")
+    found = _effect_cue(said, "reduces")
     if found is None:
         return None
     return ("no-effect-shown" if said.negated else "reduces"), found
@@ -295,14 +329,16 @@ def _monitoring(said: Said) -> Value | None:
     return ("not-required" if said.negated else "required"), found
 
 
-# a category property: its table, and the topic cues a claim must hold (None: the table's own cues suffice)
-CATEGORIES: tuple[tuple[str, RuleTable[Value], str | None], ...] = (
-    ("insurance-coverage", INSURANCE, "insurance_topics"),
-    ("regulatory-status", REGULATORY, "regulatory_topics"),
-    ("controlled-substance", CONTROLLED, None),
-    ("suicidality-effect", SUICIDALITY, "suicide_topics"),
-    ("general-safety", SAFETY, None),
-    ("monitoring-requirement", MONITORING, None),
+# a category property: its table, the topic cues a claim must hold (None: the table's own cues suffice) and whether
+# every rule that answers gives a value ("aren't approved ... and are considered off label": two values) or only
+# the first
+CATEGORIES: tuple[tuple[str, RuleTable[Value], str | None, bool], ...] = (
+    ("insurance-coverage", INSURANCE, "insurance_topics", False),
+    ("regulatory-status", REGULATORY, "regulatory_topics", True),
+    ("controlled-substance", CONTROLLED, None, False),
+    ("suicidality-effect", SUICIDALITY, "suicide_topics", False),
+    ("general-safety", SAFETY, None, False),
+    ("monitoring-requirement", MONITORING, None, False),
 )
 # categories of claims a category property may come from (none listed: its topic cues are specific enough)
 PROPERTY_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -330,19 +366,29 @@ def _numbers(said: Said, form_of: Callable[[Quantity], str | None], taxonomy: Ta
     return result
 
 
+def _values(said: Said, table: RuleTable[Value], several: bool) -> list[Value]:
+    if not several:
+        decided = table.decide(said)
+        return [decided[1]] if decided else []
+    answers: dict[tuple[int, int], Value] = {}
+    for rule in table:
+        answer = rule.decide(said)
+        if answer is not None:
+            answers.setdefault((answer[1].start, answer[1].end), answer)  # one value per cue, the first rule's
+    return list(answers.values())
+
+
 def _categories(said: Said) -> list[Assertion]:
     result = []
-    for name, table, topic in CATEGORIES:
+    for name, table, topic, several in CATEGORIES:
         categories = PROPERTY_CATEGORIES.get(name)
         if (categories and said.claim.category not in categories) or (topic is not None and not said.has(topic)):
             continue
-        decided = table.decide(said)
-        if decided is None:
-            continue
-        value, mention = decided[1]
-        result.append(Assertion(
-            start=mention.start, end=mention.end, quote=said.annotated.text[mention.start:mention.end], property=name,
-            drug_form=said.claim.drug_form, polarity="affirmed", value=value, population=_population(said)))
+        for value, mention in dict(_values(said, table, several)).items():
+            result.append(Assertion(
+                start=mention.start, end=mention.end, quote=said.annotated.text[mention.start:mention.end],
+                property=name, drug_form=said.claim.drug_form, polarity="affirmed", value=value,
+                population=_population(said)))
     return result
 
 
@@ -361,8 +407,8 @@ def assertions(annotated: Annotated, claim: Claim, form_of: Callable[[Quantity],
                settings: Settings) -> tuple[Assertion, ...]:
     """Every assertion a claim makes: from its quantities, its category cues and its efficacy statement; one per
     property and span."""
-    said = Said(annotated, claim)
+    said = Said(annotated, claim, settings.assertions)
     numbers = _numbers(said, form_of, settings.taxonomy)
     found = [*numbers, *_categories(said), *_efficacy(said, numbers)]
-    unique = {(a.start, a.end, a.property): a for a in found}
+    unique = {(a.start, a.end, a.property, a.value): a for a in found}
     return tuple(sorted(unique.values(), key=lambda a: (a.start, a.end, a.property)))

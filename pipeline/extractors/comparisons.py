@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.layout import Block
+from pipeline.extractors.adjacent import words_before
 from pipeline.extractors.claim_text import THERAPY, named_subjects
 
 if TYPE_CHECKING:
@@ -118,10 +119,10 @@ def sites(annotated: Annotated, block: Block, sentences: list[tuple[int, int]],
 
 
 def subject_before(reading: Reading, position: int) -> str | None:
-    """The therapy named nearest before a position in its clause and site, or None."""
+    """The therapy named nearest before a position in its clause and site, or None; a therapy named in a role
+    ("ketamine as an antidepressant", "drugs like SSRIs") is not what the number is about."""
     site = reading.site
     low, _ = site.annotated.clause(position, position + 1)
-    found = _therapies(site.annotated, max(low, site.start), position)
-    if not found:
-        return None
-    return found[-1][2]
+    found = [t for t in _therapies(site.annotated, max(low, site.start), position)
+             if words_before(site.annotated, "claims.role_markers", t[0], site.start, 1) is None]
+    return found[-1][2] if found else None
