@@ -43,7 +43,7 @@ TABLES: tuple[Table, ...] = (
     Table("claims", Claim, "c",
           labels=("category", "subject", "polarity", "certainty", "testimonial", "drug_form", "quantities",
                   "assertions"),
-          required=("category", "subject", "polarity", "certainty"),
+          required=("category", "subject", "certainty"),
           agreement=("category", "subject", "polarity", "certainty", "testimonial", "drug_form")),
     Table("quantities", Quantity, "q", parent="claims", nested="quantities",
           labels=("value_low", "value_high", "qualifier", "unit", "measure", "subject"),

@@ -459,3 +459,14 @@ def test_corpus_claims_against_the_gold(corpus) -> None:
     annotated = {g.source_id for g in gold}
     scores = score_table("claims", gold, [r for r in rows(corpus) if r["source_id"] in annotated])
     assert scores["precision"] >= 0.85 and scores["recall"] >= 0.9
+
+
+def test_every_quantity_of_the_corpus_has_a_subject(corpus) -> None:
+    quantities = [q for _, claims in corpus.values() for c in claims for q in c.quantities]
+    assert quantities and all(q.subject for q in quantities)
+
+
+def test_rapid_onset_claims_of_several_sources_share_one_property(corpus) -> None:
+    sources = {source_id for source_id, (_, claims) in corpus.items() for c in claims for a in c.assertions
+               if a.property == "onset-time" and a.drug_form in ("iv-ketamine", "ketamine", "esketamine-nasal")}
+    assert len(sources) >= 3
