@@ -84,13 +84,15 @@ class RepeatCues:
 def merge(annotated: Annotated, claims: list[Claim], cues: RepeatCues) -> tuple[Claim, ...]:
     """Claims -> one row per statement: a claim that repeats an earlier one near-verbatim becomes a place of it."""
     kept: list[Claim] = []
-    statements: list[_Statement] = []
+    # only statements of the same polarity, figures and contrasts can be the same: compare within those groups
+    groups: dict[tuple[object, ...], list[tuple[int, _Statement]]] = {}
     for claim in claims:
         statement = _statement(annotated, claim)
-        index = next((i for i, s in enumerate(statements) if _same(s, statement, cues)), None)
+        group = groups.setdefault((statement.polarity, statement.figures, statement.contrasts), [])
+        index = next((i for i, s in group if _same(s, statement, cues)), None)
         if index is None:
+            group.append((len(kept), statement))
             kept.append(claim)
-            statements.append(statement)
             continue
         repeat = ClaimRepeat(start=claim.start, end=claim.end, quote=claim.quote)
         kept[index] = replace(kept[index], repeats=(*kept[index].repeats, repeat))
