@@ -97,7 +97,7 @@ def test_the_readme_answers_its_questions_with_one_filter_on_a_summary(built_pac
         os.chdir(built_package)
         for example in examples:
             with contextlib.redirect_stdout(io.StringIO()):
-X
+                exec(compile(example, "README.md", "exec"), found)  # the README's own examples
     finally:
         os.chdir(here)
     response = found["iv_response"]
