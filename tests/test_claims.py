@@ -436,11 +436,18 @@ def test_corpus_key_claims(corpus) -> None:
     _, claims = corpus["ketamine-therapy-new-hope"]
     assert not [c for c in claims if c.quote.startswith(("Neurotransmitters are chemical messengers",
                                                            "This can significantly impact"))]
+    sides = {c.quote: c.subject for c in claims}
+    assert (sides["Slow onset of action"], sides["Rapid relief within hours"]) == ("antidepressants", "ketamine")
+    _, claims = corpus["ketamine-and-lexapro"]
+    onset = next(c for c in claims if c.quote.startswith("What makes ketamine so revolutionary"))
+    assert [q.subject for q in onset.quantities] == ["ketamine", "antidepressants"]
 
 
 def rows(corpus: dict[str, tuple[Document, tuple[Claim, ...]]]) -> list[dict]:
+    fields = ("category", "subject", "polarity", "certainty", "testimonial", "drug_form")
     return [{"claim_id": f"{source_id}:c:{c.start:06d}-{c.end:06d}", "source_id": source_id, "start": c.start,
-             "end": c.end, "quote": c.quote} for source_id, (_, claims) in corpus.items() for c in claims]
+             "end": c.end, "quote": c.quote, **{f: getattr(c, f) for f in fields}}
+            for source_id, (_, claims) in corpus.items() for c in claims]
 
 
 def test_no_corpus_claim_comes_from_boilerplate(corpus) -> None:
@@ -459,6 +466,7 @@ def test_corpus_claims_against_the_gold(corpus) -> None:
     annotated = {g.source_id for g in gold}
     scores = score_table("claims", gold, [r for r in rows(corpus) if r["source_id"] in annotated])
     assert scores["precision"] >= 0.85 and scores["recall"] >= 0.9
+    assert scores["agreement"]["category"] >= 0.85 and scores["agreement"]["drug_form"] >= 0.9
 
 
 def test_every_quantity_of_the_corpus_has_a_subject(corpus) -> None:

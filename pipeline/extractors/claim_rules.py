@@ -225,7 +225,9 @@ def _table_header(site: Site) -> str | None:
 @FORM.rule(
     "bare-term",
     Example("Common side effects of ketamine include:\n\n  • Nausea\n  • Blurred vision\n", "claims",
-            {"quote": "Nausea"}, absent=True))
+            {"quote": "Nausea"}, absent=True),
+    Example("Common side effects of ketamine include:\n\n  • a fast heartbeat\n  • feeling sick\n", "claims",
+            {"quote": "a fast heartbeat"}, absent=True))
 def _bare_term(site: Site) -> str | None:
     lead = site.lead
     if site.block.kind not in LIST_KINDS or lead is None or not lead.ends_with_colon or not _unpunctuated(site):
@@ -235,8 +237,8 @@ def _bare_term(site: Site) -> str | None:
         return None
     if opens_with(site.annotated, "clause_item_starts", site.start, site.end):
         return None
-    if words <= site.cues.bare_item_max_words:
-        return "bare term"  # "Suicidal thoughts" under "... reductions in:" names, it does not state
+    if words <= site.cues.bare_item_max_words or site.scope.kind == "side-effect":
+        return "bare term"  # "Suicidal thoughts" under "... reductions in:", "a fast heartbeat" under "Side effects:"
     return "bare term" if _cue_weight(site) < site.cues.bare_term_min_cue_weight else None
 
 
