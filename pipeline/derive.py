@@ -1,5 +1,4 @@
-"""Assembled tables of every document -> the summary views (side effects by term, schedules by source and drug form,
-assertions by property), each a derived resource of the package."""
+"""Assembled tables of every document -> the summary views: side effects, schedules and assertions, each summarised."""
 
 from __future__ import annotations
 

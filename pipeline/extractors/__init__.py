@@ -14,7 +14,15 @@ from pipeline.engine.forms import Form, FormCues, dominant, form_cues
 from pipeline.engine.rules import RuleTable
 from pipeline.engine.scopes import Scope, block_scopes
 from pipeline.engine.stance import StanceCues
-from pipeline.extractors import assertions, claim_rules, claims, contraindications, quantities, side_effects
+from pipeline.extractors import (
+    assertions,
+    claim_rules,
+    claims,
+    contraindications,
+    quantities,
+    quantity_growth,
+    side_effects,
+)
 from pipeline.records import Document, Extraction, Vocabulary
 from pipeline.taxonomy import Taxonomy, taxonomy_of
 
@@ -22,9 +30,10 @@ from pipeline.taxonomy import Taxonomy, taxonomy_of
 CODE_VERSION = "4"
 RULE_TABLES: tuple[RuleTable[Any], ...] = (
     side_effects.MENTION_RULES, contraindications.CONDITION_RULES, claim_rules.FORM, claim_rules.WORTH,
-    claim_rules.SUBJECT, claim_rules.CATEGORY, quantities.NOT_QUANTITIES, quantities.UNITS, quantities.BARE,
-    quantities.MEASURES, quantities.PERCENTS, quantities.TIMES, assertions.NUMBERS, assertions.INSURANCE,
-    assertions.REGULATORY, assertions.CONTROLLED, assertions.SUICIDALITY, assertions.SAFETY, assertions.MONITORING)
+    claim_rules.SUBJECT, claim_rules.CATEGORY, quantity_growth.NOT_QUANTITIES, quantity_growth.UNITS,
+    quantity_growth.BARE, quantities.MEASURES, quantities.PERCENTS, quantities.TIMES, assertions.NUMBERS,
+    assertions.INSURANCE, assertions.REGULATORY, assertions.CONTROLLED, assertions.SUICIDALITY, assertions.SAFETY,
+    assertions.MONITORING)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.engine.annotate import Annotated
-from pipeline.engine.matcher import Mention
-from pipeline.engine.stance import NEGATIONS, Stance, StanceCues, stance
+from pipeline.engine.stance import Stance, StanceCues, stance
 from pipeline.extractors import quantities
 from pipeline.extractors.claim_rules import (
     CATEGORY,
@@ -242,10 +241,3 @@ def read(site: Site, settings: Settings) -> Reading:
     polarity, certainty = _inherit(site, claim_stance(facts, settings.stance), category)
     return Reading(site, "", category, subject, subject_at, polarity, certainty, facts.testimonial,
                    facts.quantities)
-
-
-def negation_in(annotated: Annotated, start: int, end: int) -> Mention | None:
-    return annotated.mentions.first(NEGATIONS, start, end)
-
-
-__all__ = ["Reading", "read", "read_facts", "replace"]

@@ -1,5 +1,4 @@
-"""A claim's sentence and what was read of it -> the rule tables that decide whether it is a claim worth checking,
-its subject and its category."""
+"""A claim's site and what was read of it -> the rule tables of its form, its worth, its subject and its category."""
 
 from __future__ import annotations
 
@@ -16,14 +15,12 @@ from pipeline.extractors.adjacent import right_after
 from pipeline.extractors.claim_text import (
     CUES,
     THERAPY,
-    TOPIC,
     VOICE,
     Named,
     Piece,
     Voices,
     core,
     embedded_starts,
-    first_word,
     has,
     opens_with,
     starts_with,
@@ -568,11 +565,3 @@ def best_category(facts: Facts) -> str:
     cues = facts.site.cues
     best = max(cues.categories, key=lambda c: facts.scores.get(c, 0.0))
     return best if facts.scores.get(best, 0.0) > 0 else cues.fallback_category
-
-
-def first_word_span(site: Site) -> tuple[int, int] | None:
-    return first_word(site.annotated, site.start, site.end)
-
-
-__all__ = ["CATEGORY", "FORM", "SUBJECT", "TOPIC", "WORTH", "Decided", "Facts", "Lead", "Site", "best_category",
-           "starts_with"]

@@ -1,5 +1,4 @@
-"""Annotated text + scopes + claim cues -> Claim records: check-worthy statements with their quantities, stance,
-drug form, normalised assertions and the places where the source repeats them."""
+"""Annotated text + scopes + claim cues -> Claim records: check-worthy statements with quantities and assertions."""
 
 from __future__ import annotations
 
