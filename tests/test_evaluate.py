@@ -98,3 +98,11 @@ def test_sentences_that_are_no_claim_and_repeats_are_scored_apart(tmp_path: Path
     scores = score_table("claims", [r for r in rows if r.table == "claims"], predicted)
     assert (scores["gold"], scores["matched"], scores["precision"], scores["recall"]) == (1, 1, 0.5, 1.0)
     assert scores["agreement"]["polarity"] == 1.0 and scores["agreement"]["drug_form"] == 1.0
+
+
+def test_a_drug_form_the_gold_gives_is_compared_in_any_table() -> None:
+    gold = [GoldRow("schedules", "sample", 0, 10, {"drug": "esketamine", "route": "intranasal",
+                                                    "drug_form": "esketamine-nasal"}, "g")]
+    predicted = [{"source_id": "sample", "start": 0, "end": 10, "quote": TEXT[:10], "drug": "esketamine",
+                  "route": "intranasal", "drug_form": "esketamine-nasal"}]
+    assert score_table("schedules", gold, predicted)["agreement"]["drug_form"] == 1.0
