@@ -167,7 +167,8 @@ action: relabel
 table: claims
 source_id: curation-demo
 quote: "Ketamine has an incredible 70-85% response rate in patients with depression."
-set: {certainty: hedged, quantities: [{quote: 70-85%, value_low: 70, value_high: 85, qualifier: approx, unit: percent, measure: response-rate}]}
+set: {certainty: hedged, quantities: [{quote: 70-85%, value_low: 70, value_high: 85, qualifier: approx, unit: percent,
+  measure: response-rate, subject: ketamine}]}
 reason: marketing superlative; the range is approximate
 """, """
 action: relabel
@@ -318,7 +319,7 @@ reason: not a side effect here
      "curation-source", "'no-such-source' is not in sources.yaml"),
     ("action: add\ntable: claims\nsource_id: curation-demo\nquote: Nausea passes quickly.\n"
      "set: {category: safety, subject: ketamine, certainty: asserted, quantities: [{quote: '85%', value_low: 85, "
-     "value_high: 85, qualifier: exact, measure: proportion}]}\nreason: quantity outside the claim",
+     "value_high: 85, qualifier: exact, measure: proportion, subject: ketamine}]}\nreason: quantity outside the claim",
      "curation-quote-absent", "set.quantities[1]: quote '85%' is not found in its parent row's span"),
 ])
 def test_bad_entries_name_file_line_and_cause(demo: Path, invoke, entry: str, code: str, message: str) -> None:
