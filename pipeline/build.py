@@ -6,14 +6,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.assemble import Row, render, term_row
+from pipeline.assemble import Row, render, sort_rows, term_row
 from pipeline.cache import DocumentCache
+from pipeline.derive import derive
+from pipeline.engine.forms import form_cues
 from pipeline.executors import Workers, run
+from pipeline.integrity import check_tables
 from pipeline.io import list_files, read_bytes, read_tree, write_files
 from pipeline.load import CurationEntry, Inputs, Layout, load_inputs, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
 from pipeline.schemas import SchemaSet, load_schemas
 from pipeline.tables import RESOURCES
+from pipeline.taxonomy import load_taxonomy
 from pipeline.work import Job, Result, RulesSpec, rules_spec
 
 
@@ -26,7 +30,8 @@ class BuildResult:
 
 
 def load_cues(layout: Layout, schemas: SchemaSet) -> dict[str, dict]:
-    """data/cues/<extractor>.yaml -> {extractor: cues}, each checked by schemas/cues-<extractor>.schema.json."""
+    """data/cues/<extractor>.yaml -> {extractor: cues}, each checked by schemas/cues-<extractor>.schema.json, and
+    the property taxonomy (data/taxonomy/properties.yaml) that assertions name, as "taxonomy"."""
     cues = {}
     for path in list_files(layout.config_dir / "cues", "*.yaml"):
         kind = f"cues-{path.stem.replace('_', '-')}"
@@ -34,6 +39,7 @@ def load_cues(layout: Layout, schemas: SchemaSet) -> dict[str, dict]:
             raise PipelineError([Problem("schema-missing", f"no schema schemas/{kind}.schema.json for this cue file",
                                          path=layout.display(path))])
         cues[path.stem], _ = load_validated_yaml(path, kind, schemas, layout)
+    cues["taxonomy"] = load_taxonomy(layout, schemas)
     return cues
 
 
@@ -95,6 +101,9 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
             tables[name].extend(rows)
     tables["sources"].sort(key=lambda row: row["source_id"])
     tables["terms"] = sorted((term_row(t) for t in inputs.vocabulary.terms.values()), key=lambda r: r["term_id"])
+    derived = sort_rows(derive(tables, form_cues(spec.cues["forms"])), schemas)
+    problems += check_tables({**derived, "sources": tables["sources"], "terms": tables["terms"]}, {}, schemas)
+    tables.update(derived)
     if problems:
         raise PipelineError(problems)
     files = render(inputs.package, schemas, tables, inputs.documents)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline.load import CurationEntry
 from pipeline.problems import PipelineError, Problem
-from pipeline.records import Extraction, Phase, Quantity, Vocabulary
+from pipeline.records import Extraction, Vocabulary
 from pipeline.schemas import SchemaSet
 from pipeline.tables import TABLES as REGISTRY
 
@@ -17,6 +17,8 @@ TABLES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
 # nested list in `set` -> (record schema that checks its values, label fields, required fields)
 NESTED: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     t.nested: (t.name, t.labels, t.required) for t in REGISTRY if t.nested}
+# nested list in `set` -> the record type of its items
+RECORDS: dict[str, type] = {t.nested: t.record for t in REGISTRY if t.nested and t.record}
 # table -> the field that, with the span, makes a row's id (several rows may share a span otherwise)
 ID_FIELDS = {t.name: t.id_term for t in REGISTRY if t.id_term}
 # (table, field) -> the vocabulary kind its value must be a term of
@@ -126,14 +128,8 @@ def _nested(entry: CurationEntry, context: _Context, text: str, span: tuple[int,
         _check_values(entry, context, resource, values, allowed, what)
         _missing(entry, values, required, what)
         start, end = locate(entry, text, item, what, within=span)
-        if name == "quantities":
-            records.append(Quantity(start=start, end=end, quote=item["quote"],
-                                    value_low=values["value_low"], value_high=values["value_high"],
-                                    qualifier=values["qualifier"], unit=values.get("unit"),
-                                    measure=values["measure"]))
-        else:
-            records.append(Phase(start=start, end=end, quote=item["quote"], **values))
-    return tuple(sorted(records, key=lambda r: (r.start, r.end))) if name == "quantities" else tuple(records)
+        records.append(RECORDS[name](start=start, end=end, quote=item["quote"], **values))
+    return tuple(records) if name == "phases" else tuple(sorted(records, key=lambda r: (r.start, r.end)))
 
 
 def _labels(entry: CurationEntry, context: _Context, text: str, span: tuple[int, int],

@@ -59,14 +59,22 @@ def _locate(text: str, entry: dict[str, Any], where: str) -> tuple[int, int]:
     return positions[index], positions[index] + len(quote)
 
 
+# nested list key of a gold entry -> the table its items are rows of (quantities, assertions, phases)
+_CHILDREN = {t.nested: t.name for t in REGISTRY if t.nested}
+# a gold sentence that is no claim, and one that repeats an earlier claim, carry these flags
+NOT_CHECK_WORTHY = "check_worthy"
+REPEAT = "repeat"
+
+
 def _row(table: str, source_id: str, span: tuple[int, int], entry: dict[str, Any], where: str,
          extra: dict[str, Any] | None = None) -> GoldRow:
-    fields = {k: v for k, v in entry.items() if k not in ("quote", "occurrence", "quantities", "phases")}
+    fields = {k: v for k, v in entry.items() if k not in ("quote", "occurrence", *_CHILDREN)}
     fields.update(extra or {})
     if table == "side_effects" and fields.get("frequency") == "":
         fields["frequency"] = None
     if table == "claims":
         fields.setdefault("testimonial", False)
+        fields.setdefault("polarity", "affirmed")
     return GoldRow(table, source_id, span[0], span[1], fields, where)
 
 
@@ -89,8 +97,26 @@ def _entries(data: dict[str, Any], table: str, path: Path) -> list[dict[str, Any
     return entries
 
 
+def _entry_rows(table: str, source_id: str, text: str, entry: dict[str, Any], where: str) -> list[GoldRow]:
+    """One gold entry -> its row (a repeated claim is a claim_repeats row) and the rows it holds."""
+    span = _locate(text, entry, where)
+    if table == "claims" and entry.get(REPEAT):
+        return [GoldRow("claim_repeats", source_id, span[0], span[1], {}, where)]
+    rows = [_row(table, source_id, span, entry, where)]
+    for key, child_table in _CHILDREN.items():
+        for m, child in enumerate(_entries(entry, key, where), start=1):
+            cwhere = f"{where}.{key}[{m}]"
+            inner = _locate(text[span[0]:span[1]], child, cwhere)
+            located = (inner[0] + span[0], inner[1] + span[0])
+            extra = {"sequence": m} if child_table == "schedule_phases" else None
+            rows.append(_row(child_table, source_id, located, child, cwhere, extra))
+    return rows
+
+
 def load_gold(gold_dir: Path, texts: dict[str, str]) -> list[GoldRow]:
-    """Every gold YAML file under gold_dir (sections of one source may be split over files) -> rows."""
+    """Every gold YAML file under gold_dir (sections of one source may be split over files) -> rows. Claims
+    marked `check_worthy: false` stay in (as sentences that are no claim); `repeat: true` ones are
+    claim_repeats rows."""
     rows: list[GoldRow] = []
     for path in gold_files(gold_dir):
         data, _ = read_yaml(path)
@@ -100,20 +126,14 @@ def load_gold(gold_dir: Path, texts: dict[str, str]) -> list[GoldRow]:
         source_id = data.get("source_id")
         if not isinstance(source_id, str) or source_id not in texts:
             raise PipelineError([Problem("gold-source", f"source {source_id!r} is not in the package", path=str(path))])
-        text = texts[source_id]
         for table in ("claims", "side_effects", "contraindications", "schedules"):
             for n, entry in enumerate(_entries(data, table, path), start=1):
-                where = f"{path} {table}[{n}]"
-                span = _locate(text, entry, where)
-                rows.append(_row(table, source_id, span, entry, where))
-                for child_table, key in (("quantities", "quantities"), ("schedule_phases", "phases")):
-                    for m, child in enumerate(_entries(entry, key, path), start=1):
-                        cwhere = f"{where}.{key}[{m}]"
-                        inner = _locate(text[span[0]:span[1]], child, cwhere)
-                        located = (inner[0] + span[0], inner[1] + span[0])
-                        extra = {"sequence": m} if child_table == "schedule_phases" else None
-                        rows.append(_row(child_table, source_id, located, child, cwhere, extra))
+                rows.extend(_entry_rows(table, source_id, texts[source_id], entry, f"{path} {table}[{n}]"))
     return rows
+
+
+def check_worthy(row: GoldRow) -> bool:
+    return row.fields.get(NOT_CHECK_WORTHY, True) is not False
 
 
 def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> float:
@@ -130,8 +150,13 @@ def _same(gold: Any, predicted: Any) -> bool:
 
 
 def score_table(table: str, gold: list[GoldRow], predicted: list[Row]) -> dict[str, Any]:
-    """Greedy best-overlap matching of gold rows to predictions -> counts, scores, agreement, misses."""
+    """Greedy best-overlap matching of gold rows to predictions -> counts, scores, agreement, misses. Gold claims
+    that are not check-worthy are left out: a prediction on one of them is spurious. A drug form the gold
+    gives is compared too, whichever the table."""
     label, fields = TABLES[table]
+    gold = [g for g in gold if check_worthy(g)]
+    if "drug_form" not in fields and any("drug_form" in g.fields for g in gold):
+        fields = (*fields, "drug_form")
     unmatched = list(range(len(predicted)))
     pairs: list[tuple[GoldRow, Row]] = []
     missed: list[GoldRow] = []
@@ -223,8 +248,23 @@ def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet,
     for table in TABLES:
         predicted = [r for r in tables[table] if r["source_id"] in annotated]
         scores["tables"][table] = score_table(table, [g for g in gold if g.table == table], predicted)
+    scores["check_worthiness"] = check_worthiness(
+        [g for g in gold if g.table == "claims"], [r for r in tables["claims"] if r["source_id"] in annotated],
+        scores["tables"]["claims"])
     scores["boilerplate_claims"] = boilerplate_claims(tables["claims"], tables["sources"], texts, segmentation)
     return scores
+
+
+def check_worthiness(gold: list[GoldRow], predicted: list[Row], claims: dict[str, Any]) -> dict[str, Any]:
+    """How well the claims tell check-worthy sentences from the rest, over the sentences the gold lists:
+    precision = claims on check-worthy gold sentences / claims on any gold sentence; recall = the claims recall."""
+    unworthy = [g for g in gold if not check_worthy(g)]
+    on_unworthy = [p for p in predicted if any(g.source_id == p["source_id"] and g.start < p["end"]
+                                               and p["start"] < g.end for g in unworthy)]
+    judged = claims["matched"] + len(on_unworthy)
+    return {"not_check_worthy_gold": len(unworthy), "claims_on_them": len(on_unworthy),
+            "precision": round(claims["matched"] / judged, 3) if judged else 1.0, "recall": claims["recall"],
+            "examples": [p["quote"] for p in on_unworthy]}
 
 
 def render_scores(scores: dict[str, Any], details: bool = False) -> str:
@@ -235,6 +275,10 @@ def render_scores(scores: dict[str, Any], details: bool = False) -> str:
         agreement = " ".join(f"{k}={v:.2f}" for k, v in s["agreement"].items())
         lines.append(f"{table:<18} {s['gold']:>5} {s['predicted']:>5} {s['matched']:>5} "
                      f"{s['precision']:>6.3f} {s['recall']:>6.3f} {s['f1']:>6.3f}  {agreement}")
+    if "check_worthiness" in scores:
+        c = scores["check_worthiness"]
+        lines.append(f"check-worthiness: precision {c['precision']:.3f} recall {c['recall']:.3f} "
+                     f"({c['claims_on_them']} claims on {c['not_check_worthy_gold']} gold sentences that are no claim)")
     if "boilerplate_claims" in scores:
         b = scores["boilerplate_claims"]
         lines.append(f"claims from boilerplate: {b['count']} of {b['claims']} (share {b['share']:.3f})")
@@ -246,6 +290,8 @@ def render_scores(scores: dict[str, Any], details: bool = False) -> str:
                 lines.append(f"spurious {table}: {p['source_id']} {p['start']}-{p['end']} {p['quote'][:70]!r}")
             for d in s["disagreements"]:
                 lines.append(f"differs  {table}: {d['where']} {d['field']}: gold={d['gold']!r} got={d['predicted']!r}")
+        for quote in scores.get("check_worthiness", {}).get("examples", []):
+            lines.append(f"not check-worthy: {quote[:80]!r}")
         for f in scores.get("boilerplate_claims", {}).get("flagged", []):
             lines.append(f"boilerplate claims: {f['claim_id']} ({f['marks']}) {f['quote'][:70]!r}")
     return "\n".join(lines)

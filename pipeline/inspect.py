@@ -10,6 +10,7 @@ from pipeline.problems import PipelineError, Problem
 from pipeline.records import SegmentedDocument
 from pipeline.schemas import RESOURCES, SchemaSet, load_schemas
 from pipeline.segment import segment
+from pipeline.tables import DERIVED
 from pipeline.validate import read_tables
 
 
@@ -67,8 +68,8 @@ def extracted_lines(package_dir: Path, schemas: SchemaSet, source_id: str) -> li
     schedule_ids = {r["schedule_id"] for r in tables["schedules"] if r["source_id"] == source_id}
     lines = []
     for name in RESOURCES:
-        if name in ("sources", "terms"):
-            continue
+        if name in ("sources", "terms") or name in DERIVED:
+            continue  # the summary views hold no rows of one text
         if name == "schedule_phases":
             rows = [r for r in tables[name] if r["schedule_id"] in schedule_ids]
         elif name == "quantities":

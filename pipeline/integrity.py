@@ -84,7 +84,7 @@ def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str], schemas:
                 problems.append(Problem("span-untrimmed", "span starts or ends on whitespace",
                                         resource=name, row=number, field="start"))
             parent_start, parent_end = (parent_row or {}).get("start"), (parent_row or {}).get("end")
-            if isinstance(parent_start, int) and isinstance(parent_end, int) and not (
+            if table.inside_parent and isinstance(parent_start, int) and isinstance(parent_end, int) and not (
                     parent_start <= start and end <= parent_end):
                 problems.append(Problem(
                     "span-outside-parent", f"span lies outside its {parent[0]} row {row[parent[1]]}",

@@ -99,7 +99,7 @@ class Term:
 
 @dataclass(frozen=True)
 class Quantity:
-    """A number stated inside a claim."""
+    """A number stated inside a claim, with what it is about (`subject`: a clause may compare two therapies)."""
 
     start: int
     end: int
@@ -107,13 +107,45 @@ class Quantity:
     value_low: float
     value_high: float
     qualifier: str
-    unit: str | None
     measure: str
+    unit: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """A claim normalised to a property of a drug form (data/taxonomy/properties.yaml) and its value; the span
+    is the words that give the value (a quantity, or the cue of a category)."""
+
+    start: int
+    end: int
+    quote: str
+    property: str
+    drug_form: str | None
+    polarity: str
+    value: str | None = None
+    value_low: float | None = None
+    value_high: float | None = None
+    unit: str | None = None
+    qualifier: str | None = None
+    population: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimRepeat:
+    """Another place where a source makes the same statement again."""
+
+    start: int
+    end: int
+    quote: str
 
 
 @dataclass(frozen=True)
 class Claim:
-    """A check-worthy statement of a source, with its quantities."""
+    """A check-worthy statement of a source, with its quantities, its normalised assertions and its repeats.
+
+    `polarity` is what it says (affirmed, negated), `certainty` how strongly (asserted, hedged); `drug_form`
+    the form of the drug it is about, decided by the words at drug_form_start-drug_form_end."""
 
     source_id: str
     start: int
@@ -122,8 +154,14 @@ class Claim:
     category: str
     subject: str
     certainty: str
+    polarity: str = "affirmed"
     testimonial: bool = False
+    drug_form: str | None = None
+    drug_form_start: int | None = None
+    drug_form_end: int | None = None
     quantities: tuple[Quantity, ...] = ()
+    assertions: tuple[Assertion, ...] = ()
+    repeats: tuple[ClaimRepeat, ...] = ()
     origin: str = "extracted"
 
 

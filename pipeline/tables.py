@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.records import Claim, Contraindication, Phase, Quantity, Schedule, SideEffect
+from pipeline.records import Assertion, Claim, ClaimRepeat, Contraindication, Phase, Quantity, Schedule, SideEffect
 
 
 @dataclass(frozen=True)
@@ -12,7 +12,8 @@ class Table:
     """How one resource is made, keyed, corrected and scored.
 
     A table is either extracted from each document (`record` set; top-level when `nested` is empty, else
-    held in its parent record's field `nested`), or built from the inputs (sources, terms)."""
+    held in its parent record's field `nested`), built from the inputs (sources, terms), or derived from the
+    assembled tables after every document (`derived`: the summary views)."""
 
     name: str
     record: type | None = None
@@ -25,6 +26,8 @@ class Table:
     vocabulary: dict[str, str] = field(default_factory=dict)  # field -> vocabulary kind its values come from
     match: str | None = None  # field that must agree for a gold row to match (besides the span)
     agreement: tuple[str, ...] = ()  # fields whose agreement with the gold is reported
+    derived: bool = False
+    inside_parent: bool = True  # whether a nested row's span lies inside its parent row's span
 
     @property
     def extracted(self) -> bool:
@@ -37,12 +40,21 @@ class Table:
 
 TABLES: tuple[Table, ...] = (
     Table("sources"),
-    Table("claims", Claim, "c", labels=("category", "subject", "certainty", "testimonial", "quantities"),
-          required=("category", "subject", "certainty"), agreement=("category", "subject", "certainty", "testimonial")),
+    Table("claims", Claim, "c",
+          labels=("category", "subject", "polarity", "certainty", "testimonial", "drug_form", "quantities",
+                  "assertions"),
+          required=("category", "subject", "certainty"),
+          agreement=("category", "subject", "polarity", "certainty", "testimonial", "drug_form")),
     Table("quantities", Quantity, "q", parent="claims", nested="quantities",
-          labels=("value_low", "value_high", "qualifier", "unit", "measure"),
-          required=("value_low", "value_high", "qualifier", "measure"),
-          agreement=("value_low", "value_high", "qualifier", "unit", "measure")),
+          labels=("value_low", "value_high", "qualifier", "unit", "measure", "subject"),
+          required=("value_low", "value_high", "qualifier", "measure", "subject"),
+          agreement=("value_low", "value_high", "qualifier", "unit", "measure", "subject")),
+    Table("assertions", Assertion, "a", id_term="property", parent="claims", nested="assertions",
+          labels=("property", "drug_form", "value", "value_low", "value_high", "unit", "qualifier", "population",
+                  "polarity"),
+          required=("property", "polarity"), match="property",
+          agreement=("drug_form", "value", "value_low", "value_high", "unit", "polarity")),
+    Table("claim_repeats", ClaimRepeat, "r", parent="claims", nested="repeats", inside_parent=False),
     Table("schedules", Schedule, "s", labels=("drug", "route", "phases"), required=("drug", "route"),
           vocabulary={"drug": "drug"}, agreement=("drug", "route")),
     Table("schedule_phases", Phase, "p", parent="schedules", nested="phases",
@@ -60,10 +72,14 @@ TABLES: tuple[Table, ...] = (
           labels=("condition", "kind", "polarity", "certainty"), required=("condition", "kind"),
           vocabulary={"condition": "condition"}, match="condition", agreement=("kind",)),
     Table("terms"),
+    Table("side_effect_summary", derived=True),
+    Table("schedule_summary", derived=True),
+    Table("assertion_summary", derived=True),
 )
 
 BY_NAME = {table.name: table for table in TABLES}
 RESOURCES = tuple(table.name for table in TABLES)
+DERIVED = tuple(table.name for table in TABLES if table.derived)
 
 
 def children(name: str) -> tuple[Table, ...]:

@@ -16,6 +16,7 @@ from pipeline.load import CurationEntry
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Vocabulary
 from pipeline.schemas import SchemaSet
+from pipeline.taxonomy import taxonomy_problems
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def run_job(job: Job, spec: RulesSpec) -> Result:
     except PipelineError as error:
         return Result(source_id, {}, tuple(error.problems))
     problems = check_tables(tables, {source_id: document.text}, spec.schemas, known_terms=set(spec.vocabulary.terms))
+    problems += taxonomy_problems(tables, rules.settings.taxonomy)
     return Result(source_id, tables, tuple(problems))
 
 

@@ -67,7 +67,7 @@ def fake_extraction(drop: tuple[str, ...] = ()) -> Extraction:
                                              ("Nausea", 1, "nausea", "asserted"), ("Nausea", 2, "nausea", "asserted"))
                if q not in drop]
     claim = Claim(SOURCE, *span(CLAIM), CLAIM, "efficacy", "ketamine", "asserted", quantities=(
-        Quantity(*span("70-85%"), "70-85%", 70, 85, "exact", "percent", "response-rate"),))
+        Quantity(*span("70-85%"), "70-85%", 70, 85, "exact", measure="response-rate", unit="percent", subject="ketamine"),))
     schedule = Schedule(SOURCE, *span(SCHEDULE), SCHEDULE, "ketamine", "unspecified", phases=(
         phase("six infusions over two to three weeks", "induction",
               count=6, bounds_low=2, bounds_high=3, bounds_unit="wk"),
@@ -183,7 +183,8 @@ action: relabel
 table: claims
 source_id: curation-demo
 quote: "Ketamine has an incredible 70-85% response rate in patients with depression."
-set: {certainty: hedged, quantities: [{quote: 70-85%, value_low: 70, value_high: 85, qualifier: approx, unit: percent, measure: response-rate}]}
+set: {certainty: hedged, quantities: [{quote: 70-85%, value_low: 70, value_high: 85, qualifier: approx, unit: percent,
+  measure: response-rate, subject: ketamine}]}
 reason: marketing superlative; the range is approximate
 """, """
 action: relabel
@@ -334,7 +335,7 @@ reason: not a side effect here
      "curation-source", "'no-such-source' is not in sources.yaml"),
     ("action: add\ntable: claims\nsource_id: curation-demo\nquote: Nausea passes quickly.\n"
      "set: {category: safety, subject: ketamine, certainty: asserted, quantities: [{quote: '85%', value_low: 85, "
-     "value_high: 85, qualifier: exact, measure: proportion}]}\nreason: quantity outside the claim",
+     "value_high: 85, qualifier: exact, measure: proportion, subject: ketamine}]}\nreason: quantity outside the claim",
      "curation-quote-absent", "set.quantities[1]: quote '85%' is not found in its parent row's span"),
 ])
 def test_bad_entries_name_file_line_and_cause(demo: Path, invoke, entry: str, code: str, message: str) -> None:

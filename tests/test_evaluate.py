@@ -69,5 +69,40 @@ def test_evaluate_command_on_the_corpus(built_package: Path, invoke) -> None:
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "sources with gold: 5"
-    assert [line.split()[0] for line in lines[2:8]] == [
-        "claims", "quantities", "schedules", "schedule_phases", "side_effects", "contraindications"]
+    assert [line.split()[0] for line in lines[2:10]] == [
+        "claims", "quantities", "assertions", "claim_repeats", "schedules", "schedule_phases", "side_effects",
+        "contraindications"]
+    assert lines[10].startswith("check-worthiness: precision ")
+
+
+CLAIMS_TEXT = "Ketamine works within hours. Ketamine offers new hope. Ketamine works within hours."
+
+
+def claim_row(start: int, end: int) -> dict:
+    return {"source_id": "sample", "start": start, "end": end, "quote": CLAIMS_TEXT[start:end],
+            "category": "onset", "subject": "ketamine", "polarity": "affirmed", "certainty": "asserted",
+            "testimonial": False, "drug_form": "ketamine"}
+
+
+def test_sentences_that_are_no_claim_and_repeats_are_scored_apart(tmp_path: Path) -> None:
+    gold = write_gold(tmp_path / "gold", "claims:\n"
+                      "  - {quote: Ketamine works within hours., occurrence: 1, category: onset, subject: ketamine,"
+                      " certainty: asserted, drug_form: ketamine}\n"
+                      "  - {quote: Ketamine offers new hope., check_worthy: false, category: efficacy,"
+                      " subject: ketamine, certainty: asserted}\n"
+                      "  - {quote: Ketamine works within hours., occurrence: 2, repeat: true}\n")
+    rows = load_gold(gold, {"sample": CLAIMS_TEXT})
+    assert [r.table for r in rows] == ["claims", "claims", "claim_repeats"]
+    hope = CLAIMS_TEXT.index("Ketamine offers")
+    predicted = [claim_row(0, 28), claim_row(hope, hope + 25)]
+    scores = score_table("claims", [r for r in rows if r.table == "claims"], predicted)
+    assert (scores["gold"], scores["matched"], scores["precision"], scores["recall"]) == (1, 1, 0.5, 1.0)
+    assert scores["agreement"]["polarity"] == 1.0 and scores["agreement"]["drug_form"] == 1.0
+
+
+def test_a_drug_form_the_gold_gives_is_compared_in_any_table() -> None:
+    gold = [GoldRow("schedules", "sample", 0, 10, {"drug": "esketamine", "route": "intranasal",
+                                                    "drug_form": "esketamine-nasal"}, "g")]
+    predicted = [{"source_id": "sample", "start": 0, "end": 10, "quote": TEXT[:10], "drug": "esketamine",
+                  "route": "intranasal", "drug_form": "esketamine-nasal"}]
+    assert score_table("schedules", gold, predicted)["agreement"]["drug_form"] == 1.0

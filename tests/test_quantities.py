@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from conftest import PROJECT_ROOT
+from engine_helpers import project_rules, read_text
 
-from pipeline.extract.quantities import find_quantities
-from pipeline.io import read_yaml
-
-
-@pytest.fixture(scope="module")
-def cues() -> tuple[dict[str, Any], dict[str, Any]]:
-    claims, _ = read_yaml(PROJECT_ROOT / "data" / "cues" / "claims.yaml")
-    numbers, _ = read_yaml(PROJECT_ROOT / "data" / "cues" / "numbers.yaml")
-    return claims["quantities"], numbers
+from pipeline.extractors.quantities import find_quantities
 
 
-def quantities(text: str, cues: tuple[dict[str, Any], dict[str, Any]], negated: bool = False) -> list[tuple]:
-    found = find_quantities(text, 0, len(text), cues[0], cues[1], negated)
+def quantities(text: str) -> list[tuple]:
+    """Every quantity of a text read as one claim, as (quote, low, high, qualifier, unit, measure)."""
+    found = find_quantities(read_text(text).annotated, 0, len(text), project_rules().settings.quantities)
     for q in found:
         assert text[q.start:q.end] == q.quote
     return [(q.quote, q.value_low, q.value_high, q.qualifier, q.unit, q.measure) for q in found]
@@ -87,24 +78,24 @@ def quantities(text: str, cues: tuple[dict[str, Any], dict[str, Any]], negated: 
     ("The association issued a statement in 2017.", ("2017", 2017, 2017, "exact", None, "year")),
     ("Research began in the 1990s.", ("1990s", 1990, 1999, "exact", None, "year")),
 ])
-def test_each_quantity_pattern(cues, text: str, expected: tuple) -> None:
-    assert quantities(text, cues) == [expected]
+def test_each_quantity_pattern(text: str, expected: tuple) -> None:
+    assert quantities(text) == [expected]
 
 
-def test_over_after_a_dose_is_during(cues) -> None:
-    assert quantities("At 0.5 mg/kg over 40 minutes, side effects are rare.", cues) == [
+def test_over_after_a_dose_is_during() -> None:
+    assert quantities("At 0.5 mg/kg over 40 minutes, side effects are rare.") == [
         ("0.5 mg/kg", 0.5, 0.5, "exact", "mg/kg", "dose"), ("over 40 minutes", 40, 40, "exact", "min", "duration")]
 
 
-def test_a_denied_outcome_is_a_proportion_not_a_response_rate(cues) -> None:
+def test_a_denied_outcome_is_a_proportion_not_a_response_rate() -> None:
     text = "Up to 30% of people do not respond to SSRIs."
-    assert quantities(text, cues, negated=True) == [("Up to 30%", 30, 30, "up-to", "percent", "proportion")]
+    assert quantities(text) == [("Up to 30%", 30, 30, "up-to", "percent", "proportion")]
 
 
-def test_several_quantities_in_one_schedule_sentence(cues) -> None:
+def test_several_quantities_in_one_schedule_sentence() -> None:
     text = ("Patients receive three infusions the first week, two in the second week, once weekly for the "
             "next three weeks, and then, on average, once per month.")
-    assert quantities(text, cues) == [
+    assert quantities(text) == [
         ("three infusions", 3, 3, "exact", "count", "count"),
         ("two", 2, 2, "exact", "count", "count"),
         ("once weekly", 1, 1, "exact", "count", "other"),
@@ -113,9 +104,9 @@ def test_several_quantities_in_one_schedule_sentence(cues) -> None:
     ]
 
 
-def test_the_once_of_an_interval_is_no_quantity_of_its_own(cues) -> None:
+def test_the_once_of_an_interval_is_no_quantity_of_its_own() -> None:
     text = "They are treated once a week and then once every two weeks."
-    assert [q[0] for q in quantities(text, cues)] == ["once a week", "every two weeks"]
+    assert [q[0] for q in quantities(text)] == ["once a week", "every two weeks"]
 
 
 @pytest.mark.parametrize("text", [
@@ -128,14 +119,14 @@ def test_the_once_of_an_interval_is_no_quantity_of_its_own(cues) -> None:
     "Effects usually resolve within a few hours, the third week at the latest.",
     "Dozens of antidepressants and decades of research.",
 ])
-def test_numbers_that_are_not_quantities(cues, text: str) -> None:
-    assert quantities(text, cues) == []
+def test_numbers_that_are_not_quantities(text: str) -> None:
+    assert quantities(text) == []
 
 
-def test_digit_ratios_are_percentages_and_positions_are_not_amounts(cues) -> None:
-    assert quantities("Very common side effects may affect more than 1 in 10 people.", cues) == [
+def test_digit_ratios_are_percentages_and_positions_are_not_amounts() -> None:
+    assert quantities("Very common side effects may affect more than 1 in 10 people.") == [
         ("more than 1 in 10", 10, 10, "more-than", "percent", "proportion")]
-    assert quantities("Weeks 1 to 4: administer twice per week. Day 1 starting dose: 56 mg.", cues) == [
+    assert quantities("Weeks 1 to 4: administer twice per week. Day 1 starting dose: 56 mg.") == [
         ("twice per week", 2, 2, "exact", "count", "other"), ("56 mg", 56, 56, "exact", "mg", "dose")]
 
 
@@ -164,14 +155,14 @@ def test_digit_ratios_are_percentages_and_positions_are_not_amounts(cues) -> Non
     ("“Nearly half of patients get no benefit,” she said.",
      [("Nearly half", 50, 50, "approx", "percent", "proportion")]),
 ])
-def test_general_quantity_rules(cues, text: str, expected: list[tuple]) -> None:
-    assert quantities(text, cues) == expected
+def test_general_quantity_rules(text: str, expected: list[tuple]) -> None:
+    assert quantities(text) == expected
 
 
-def test_each_rate_takes_the_measure_named_after_it_and_the_comparison_arm_follows_in_turn(cues) -> None:
+def test_each_rate_takes_the_measure_named_after_it_and_the_comparison_arm_follows_in_turn() -> None:
     text = ("In the study, 60% of patients improved and 25% reached remission, versus 30% and 10% with a "
             "sham treatment.")
-    assert [q[0::5] for q in quantities(text, cues)] == [
+    assert [q[0::5] for q in quantities(text)] == [
         ("60%", "response-rate"), ("25%", "remission-rate"), ("30%", "response-rate"), ("10%", "remission-rate")]
 
 
@@ -195,5 +186,5 @@ def test_each_rate_takes_the_measure_named_after_it_and_the_comparison_arm_follo
     ("Her MADRS score went from 30 to 12.",
      [("30", 30, 30, "exact", None, "other"), ("12", 12, 12, "exact", None, "other")]),
 ])
-def test_fractions_spans_intervals_and_scores(cues, text: str, expected: list[tuple]) -> None:
-    assert quantities(text, cues) == expected
+def test_fractions_spans_intervals_and_scores(text: str, expected: list[tuple]) -> None:
+    assert quantities(text) == expected

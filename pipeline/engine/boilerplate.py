@@ -107,14 +107,17 @@ def _end_matter(page: Page) -> set[int]:
     """A heading naming end matter ("Related posts", "2 Comments"), once content has begun: it and
     everything after it."""
     seen_content = False
+    menus = _menus(page)
     for block in page.blocks:
         if seen_content and block.kind in ("heading", "row", "item"):
             body = _COUNT_PREFIX.sub("", page.body(block))
             shifted = replace(block, start=block.start + len(page.body(block)) - len(body))
             if page.is_whole(END_MATTER, shifted):
                 return set(range(block.index, len(page.blocks)))
-        # a line of a menu is no content yet: only prose, questions, quotes and marked list items are
-        if block.kind in CONTENT_KINDS and (block.kind != "item" or block.marker):
+        # a menu line ("About Us") is no content and starts no end matter: only prose, questions, quotes and
+        # marked list items are
+        if (block.kind in CONTENT_KINDS and (block.kind != "item" or block.marker) and block.index not in menus
+                and not page.is_whole(NAVIGATION, block)):
             seen_content = True
     return set()
 
@@ -141,12 +144,20 @@ def _menus(page: Page) -> set[int]:
 
 
 def _adverts(page: Page) -> set[int]:
-    """A block with an advert cue, a sign-up heading, and every block of their sections."""
+    """A block with an advert cue, a sign-up heading, and every block of their sections; a heading that calls
+    to action right after an advert section ("Find relief today at") continues it."""
     sections = set()
     for block in page.blocks:
         if page.has(ADVERTS, block) or (block.kind == "heading" and page.has(SIGN_UPS, block)):
             sections.add(block.index if block.kind == "heading" else block.parent)
+        elif block.kind == "heading" and page.has(CALLS, block) and _after_advert(page, block, sections):
+            sections.add(block.index)
     return {b.index for b in page.blocks if b.index in sections or (b.parent in sections and b.parent is not None)}
+
+
+def _after_advert(page: Page, heading: Block, sections: set[int]) -> bool:
+    previous = next((b for b in reversed(page.blocks[:heading.index]) if b.kind == "heading"), None)
+    return previous is not None and previous.index in sections
 
 
 # Marks that depend on a block's neighbours or section.

@@ -22,9 +22,17 @@ def _is_phrases(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
+def _is_weights(value: Any) -> bool:
+    """A weight table: phrase -> number (its phrases are a list; the weights are read from the typed settings)."""
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(w, (int, float)) and not isinstance(w, bool) for w in value.values())
+
+
 def cue_lists(name: str, data: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
     """One cue file -> its phrase lists: `file.key` for a list (each phrase stands for itself) and for a
-    mapping of lists (each phrase stands for its sub-key, e.g. a context or a band)."""
+    mapping of lists (each phrase stands for its sub-key, e.g. a context or a band); `file.key.sub` for each
+    weight table (phrase -> number) of a mapping of weight tables, each phrase standing for itself so that its
+    weight can be looked up by `Mention.value` (a lone weight table is a setting, not a phrase list)."""
     lists: dict[str, dict[str, list[str]]] = {}
     for key, value in data.items():
         if name == "segmentation" and key in LAYOUT_KEYS:
@@ -33,6 +41,9 @@ def cue_lists(name: str, data: Mapping[str, Any]) -> dict[str, dict[str, list[st
             lists[f"{name}.{key}"] = {phrase: [phrase] for phrase in value}
         elif isinstance(value, dict) and value and all(_is_phrases(v) for v in value.values()):
             lists[f"{name}.{key}"] = {sub: list(phrases) for sub, phrases in value.items()}
+        elif isinstance(value, dict) and value and all(_is_weights(v) for v in value.values()):
+            lists.update({f"{name}.{key}.{sub}": {phrase: [phrase] for phrase in table}
+                          for sub, table in value.items()})
     return lists
 
 

@@ -44,15 +44,27 @@ def _name(drug: str, route: str, cues: FormCues) -> str:
     return cues.forms.get((drug, route)) or cues.forms.get((drug, UNSPECIFIED)) or drug
 
 
+def _gap(annotated: Annotated, one: Mention, other: Mention) -> int:
+    return annotated.words_between(min(one.end, other.end), max(one.start, other.start))
+
+
 def _route_near(annotated: Annotated, drug: Mention, low: int, high: int, cues: FormCues) -> Mention | None:
-    routes = [r for r in annotated.of(ROUTES, low, high)
-              if annotated.words_between(min(r.end, drug.end), max(r.start, drug.start)) <= cues.route_reach_words]
+    """The route that goes with a drug mention: within reach and nearer to it than to any other drug named
+    there ("esketamine, a nasal spray derived from ketamine": the spray is esketamine's). A drug given two
+    different ways in one breath ("by either a nasal spray or IV infusion") has no one route."""
+    drugs = annotated.of(DRUGS, low, high)
+    routes = [r for r in annotated.of(ROUTES, low, high) if _gap(annotated, r, drug) <= cues.route_reach_words
+              and all(_gap(annotated, r, drug) <= _gap(annotated, r, other) for other in drugs)]
+    if len({r.value for r in routes}) > 1:
+        return None
     return min(routes, key=lambda r: abs(r.start - drug.start), default=None)
 
 
-def _in_span(annotated: Annotated, low: int, high: int, position: int, cues: FormCues) -> Form | None:
-    """The form named in [low, high): the drug nearest to position (before it first) and a route near it."""
-    drugs = annotated.of(DRUGS, low, high)
+def _in_span(annotated: Annotated, low: int, high: int, position: int, cues: FormCues,
+             only: frozenset[str] | None = None) -> Form | None:
+    """The form named in [low, high): the drug nearest to position (before it first) and a route near it; with
+    `only`, only those drugs count."""
+    drugs = tuple(d for d in annotated.of(DRUGS, low, high) if only is None or d.value in only)
     if not drugs:
         return None
     before = [d for d in drugs if d.start <= position]
@@ -95,16 +107,17 @@ def _refine(found: Form, default: Form | None, cues: FormCues) -> Form:
 
 
 def form_at(annotated: Annotated, block: Block, start: int, end: int, cues: FormCues,
-            default: Form | None) -> Form | None:
+            default: Form | None, only: frozenset[str] | None = None) -> Form | None:
     """The drug form of the statement at [start, end) in block: its sentence, then the sentences before it in
-    its block, then its headings, then the document's dominant form."""
+    its block, then its headings, then the document's dominant form. With `only`, the statement is known to be
+    about one of those drugs: other drugs named around it do not count."""
     sentence = annotated.sentence_at(start)
     low, high = (sentence.start, sentence.end) if sentence else (start, end)
-    found = _in_span(annotated, low, high, start, cues)
+    found = _in_span(annotated, low, high, start, cues, only)
     if found is None:
-        found = _in_span(annotated, block.start, low, low, cues)
+        found = _in_span(annotated, block.start, low, low, cues, only)
     for governing in annotated.ancestors(block) if found is None else ():
-        found = _in_span(annotated, governing.start, governing.end, governing.end, cues)
+        found = _in_span(annotated, governing.start, governing.end, governing.end, cues, only)
         if found is not None:
             break
     if found is None:

@@ -32,12 +32,17 @@ class Mentions:
     def of(self, list_name: str, start: int = 0, end: int | None = None) -> tuple[Mention, ...]:
         """Mentions of a list lying wholly inside [start, end)."""
         mentions = self.by_list.get(list_name, ())
+        if not mentions:
+            return ()
         if end is None:
             return mentions if start == 0 else mentions[bisect_left(self.starts[list_name], start):]
         starts = self.starts[list_name]
         low = bisect_left(starts, start)
         high = bisect_left(starts, end)
-        return tuple(m for m in mentions[low:high] if m.end <= end)
+        # mentions of a list never overlap, so their ends are sorted too: only the last may reach past `end`
+        if high > low and mentions[high - 1].end > end:
+            high -= 1
+        return mentions[low:high]
 
     def first(self, list_name: str, start: int, end: int) -> Mention | None:
         found = self.of(list_name, start, end)
@@ -111,7 +116,7 @@ class PhraseMatcher:
 
     def find(self, text: str) -> Mentions:
         """A raw text -> its mentions of every list (whole words only, offsets into the raw text)."""
-        found: dict[str, list[Mention]] = {name: [] for name in self.list_names}
+        found: dict[str, list[Mention]] = {}
         if not self._empty:
             normal = normalise_text(text)
             haystack = normal.text
@@ -127,6 +132,7 @@ class PhraseMatcher:
                     continue
                 start, end = normal.span(first, last + 1) if shifted else (first, last + 1)
                 for list_name, value in entries:
-                    found[list_name].append(Mention(start, end, list_name, value))
+                    found.setdefault(list_name, []).append(Mention(start, end, list_name, value))
+        # lists with no mention in the text are left out (`of` answers () for them)
         by_list = {name: _disjoint_longest(mentions) for name, mentions in found.items()}
         return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})

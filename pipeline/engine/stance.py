@@ -30,32 +30,48 @@ class Stance:
     hedge: tuple[int, int] | None = None
 
 
+Spans = tuple[tuple[int, int], ...]
+
+
+def _skipped(start: int, end: int, skip: Spans) -> bool:
+    return any(low <= start and end <= high for low, high in skip)
+
+
+def _counts(annotated: Annotated, exceptions: str, start: int, end: int, skip: Spans) -> bool:
+    return annotated.mentions.covering(exceptions, start, end) is None and not _skipped(start, end, skip)
+
+
 def _cue_before(annotated: Annotated, list_name: str, exceptions: str, low: int, target: int,
-                reach: int) -> tuple[int, int] | None:
+                reach: int, skip: Spans) -> tuple[int, int] | None:
     for found in reversed(annotated.of(list_name, low, target)):
         if annotated.words_between(found.end, target) > reach:
             return None
-        if annotated.mentions.covering(exceptions, found.start, found.end) is None:
+        if _counts(annotated, exceptions, found.start, found.end, skip):
             return found.start, found.end
     return None
 
 
-def stance(annotated: Annotated, governor: int, target_end: int, cues: StanceCues) -> Stance:
+def stance(annotated: Annotated, governor: int, target_end: int, cues: StanceCues, skip_negations: Spans = (),
+           skip_hedges: Spans = ()) -> Stance:
     """The stance of a statement whose governing words start at `governor` and whose object ends at
-    `target_end`: cues count from the start of the clause, within reach of the governing words."""
+    `target_end`: cues count from the start of the clause, within reach of the governing words. Cues inside
+    a skipped span (an embedded clause, a concession: whatever the caller knows does not carry the
+    statement) do not count."""
     clause_start, _ = annotated.clause(governor, max(governor + 1, target_end))
     negation = _cue_before(annotated, NEGATIONS, NEGATION_EXCEPTIONS, clause_start, governor,
-                           cues.negation_reach_words)
+                           cues.negation_reach_words, skip_negations)
     if negation is None:
-        negation = _inside(annotated, NEGATIONS, NEGATION_EXCEPTIONS, governor, target_end)
-    hedge = _cue_before(annotated, HEDGES, HEDGE_EXCEPTIONS, clause_start, governor, cues.hedge_reach_words)
+        negation = _inside(annotated, NEGATIONS, NEGATION_EXCEPTIONS, governor, target_end, skip_negations)
+    hedge = _cue_before(annotated, HEDGES, HEDGE_EXCEPTIONS, clause_start, governor, cues.hedge_reach_words,
+                        skip_hedges)
     if hedge is None:
-        hedge = _inside(annotated, HEDGES, HEDGE_EXCEPTIONS, governor, target_end)
+        hedge = _inside(annotated, HEDGES, HEDGE_EXCEPTIONS, governor, target_end, skip_hedges)
     return Stance("negated" if negation else "affirmed", "hedged" if hedge else "asserted", negation, hedge)
 
 
-def _inside(annotated: Annotated, list_name: str, exceptions: str, start: int, end: int) -> tuple[int, int] | None:
+def _inside(annotated: Annotated, list_name: str, exceptions: str, start: int, end: int,
+            skip: Spans) -> tuple[int, int] | None:
     for found in annotated.of(list_name, start, end):
-        if annotated.mentions.covering(exceptions, found.start, found.end) is None:
+        if _counts(annotated, exceptions, found.start, found.end, skip):
             return found.start, found.end
     return None

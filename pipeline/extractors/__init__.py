@@ -14,12 +14,26 @@ from pipeline.engine.forms import Form, FormCues, dominant, form_cues
 from pipeline.engine.rules import RuleTable
 from pipeline.engine.scopes import Scope, block_scopes
 from pipeline.engine.stance import StanceCues
-from pipeline.extractors import contraindications, side_effects
+from pipeline.extractors import (
+    assertions,
+    claim_rules,
+    claims,
+    contraindications,
+    quantities,
+    quantity_growth,
+    side_effects,
+)
 from pipeline.records import Document, Extraction, Vocabulary
+from pipeline.taxonomy import Taxonomy, taxonomy_of
 
 # Bump when extractor code changes what it makes of a text: it is part of every cache key.
-CODE_VERSION = "3"
-RULE_TABLES: tuple[RuleTable[Any], ...] = (side_effects.MENTION_RULES, contraindications.CONDITION_RULES)
+CODE_VERSION = "4"
+RULE_TABLES: tuple[RuleTable[Any], ...] = (
+    side_effects.MENTION_RULES, contraindications.CONDITION_RULES, claim_rules.FORM, claim_rules.WORTH,
+    claim_rules.SUBJECT, claim_rules.CATEGORY, quantity_growth.NOT_QUANTITIES, quantity_growth.UNITS,
+    quantity_growth.BARE, quantities.MEASURES, quantities.PERCENTS, quantities.TIMES, assertions.NUMBERS,
+    assertions.INSURANCE, assertions.REGULATORY, assertions.CONTROLLED, assertions.SUICIDALITY, assertions.SAFETY,
+    assertions.MONITORING)
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,10 @@ class Settings:
     forms: FormCues
     side_effects: side_effects.SideEffectCues
     contraindications: contraindications.ContraindicationCues
+    claims: claims.ClaimCues
+    quantities: quantities.QuantityCues
+    assertions: assertions.AssertionCues
+    taxonomy: Taxonomy
 
 
 @dataclass(frozen=True)
@@ -63,7 +81,9 @@ def compile_rules(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary
         stance=typed(StanceCues, cues["certainty"]),
         forms=form_cues(cues["forms"]),
         side_effects=typed(side_effects.SideEffectCues, cues["side_effects"]),
-        contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]))
+        contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]),
+        claims=typed(claims.ClaimCues, cues["claims"]), quantities=typed(quantities.QuantityCues, cues["quantities"]),
+        assertions=typed(assertions.AssertionCues, cues["assertions"]), taxonomy=taxonomy_of(cues["taxonomy"]))
     return Rules(engine=build_engine(cues, segmentation, vocabulary), settings=settings, cues=cues,
                  segmentation=segmentation, vocabulary=vocabulary,
                  digest=rules_digest(cues, segmentation, vocabulary))
@@ -85,17 +105,14 @@ def read(text: str, rules: Rules) -> Reading:
                    dominant(annotated, rules.settings.forms))
 
 
-def _legacy(document: Document, rules: Rules) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """Claims and schedules from the extractors that still read the older segmentation."""
-    from pipeline.extract.claims import extract_claims
+def _legacy(document: Document, rules: Rules) -> tuple[Any, ...]:
+    """Schedules from the extractor that still reads the older segmentation."""
     from pipeline.extract.schedules import extract_schedules
     from pipeline.segment import segment
 
     segmented = segment(document, rules.segmentation)
     shared = {name: rules.cues.get(name, {}) for name in ("certainty", "numbers")}
-    claims = extract_claims(segmented, {**rules.cues.get("claims", {}), **shared}, rules.vocabulary)
-    schedules = extract_schedules(segmented, {**rules.cues.get("schedules", {}), **shared}, rules.vocabulary)
-    return claims, schedules
+    return extract_schedules(segmented, {**rules.cues.get("schedules", {}), **shared}, rules.vocabulary)
 
 
 def extract_document(document: Document, rules: Rules) -> Extraction:
@@ -103,8 +120,7 @@ def extract_document(document: Document, rules: Rules) -> Extraction:
     reading = read(document.text, rules)
     source_id = document.source.source_id
     settings = rules.settings
-    claims, schedules = _legacy(document, rules)
     return Extraction(
-        claims=claims, schedules=schedules,
+        claims=claims.extract_claims(reading, source_id, settings), schedules=_legacy(document, rules),
         side_effects=side_effects.extract_side_effects(reading, source_id, settings),
         contraindications=contraindications.extract_contraindications(reading, source_id, settings))
