@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from pipeline.curation_schema import curation_schema
 from pipeline.docs import data_dictionary, splice, term_list
-from pipeline.io import read_bytes, write_files
+from pipeline.io import json_bytes, read_bytes, write_files
 from pipeline.limits import splice_table
 from pipeline.load import Layout, load_vocabulary
 from pipeline.problems import PipelineError, Problem
@@ -11,8 +12,8 @@ from pipeline.schemas import load_schemas
 
 
 def update_docs(layout: Layout, write: bool) -> list[str]:
-    """Regenerate README.md's dictionary, docs/terms.md and the table of docs/limits.md; returns the paths
-    that were stale."""
+    """Regenerate README.md's dictionary, docs/terms.md, the table of docs/limits.md and the curation schema made
+    from the table registry; returns the paths that were stale."""
     schemas = load_schemas(layout.schema_dir)
     readme = read_bytes(layout.project_root / "README.md", "README.md").decode("utf-8")
     try:
@@ -26,7 +27,8 @@ def update_docs(layout: Layout, write: bool) -> list[str]:
         raise PipelineError([Problem("docs-markers", str(exc), path="docs/limits.md")]) from exc
     wanted = {"README.md": new_readme.encode("utf-8"),
               "docs/terms.md": term_list(load_vocabulary(layout, schemas)).encode("utf-8"),
-              "docs/limits.md": new_limits_page.encode("utf-8")}
+              "docs/limits.md": new_limits_page.encode("utf-8"),
+              "schemas/curation.schema.json": json_bytes(curation_schema())}
     root = layout.project_root
     stale = [rel for rel, content in sorted(wanted.items())
              if not (root / rel).is_file() or read_bytes(root / rel, rel) != content]

@@ -50,8 +50,11 @@ def _phase(phase: dict[str, Any]) -> dict[str, Any]:
 
 
 def _claims(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check-worthy gold claims (not the sentences marked as no claim, nor repeats) in the scorer's form."""
     claims = []
     for entry in entries:
+        if entry.get("check_worthy") is False or entry.get("repeat"):
+            continue
         claim: dict[str, Any] = {"at": entry["quote"]}
         quantities = [q for q in entry.get("quantities") or [] if q.get("unit") in
                       ("percent", "min", "h", "d", "wk", "mo", "a")]

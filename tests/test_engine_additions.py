@@ -15,9 +15,9 @@ def found(matcher: PhraseMatcher, list_name: str, text: str) -> list[str]:
     return [text[m.start:m.end] for m in matcher.find(text).of(list_name)]
 
 
-def test_a_symbol_may_touch_a_digit_but_a_word_must_stand_alone() -> None:
+def test_a_symbol_or_a_letter_may_touch_a_digit_but_a_word_must_stand_alone() -> None:
     matcher = PhraseMatcher({"units": {"percent": ["%"], "mg": ["mg"]}, "signs": {"$": ["$"]}})
-    assert found(matcher, "units", "70% of patients, 56 mg, 56mg") == ["%", "mg"]
+    assert found(matcher, "units", "70% of patients, 56 mg, 56mg, mgs") == ["%", "mg", "mg"]
     assert found(matcher, "signs", "costs $450") == ["$"]
 
 

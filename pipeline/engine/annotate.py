@@ -124,7 +124,7 @@ def _with_elliptical(text: str, blocks: tuple[Block, ...], mentions: Mentions, m
     by_list = dict(mentions.by_list)
     for name, added in extra.items():
         unique = {(m.start, m.end, m.value): m for m in added}.values()
-        by_list[name] = tuple(sorted((*by_list[name], *unique), key=lambda m: (m.start, m.end, m.value)))
+        by_list[name] = tuple(sorted((*by_list.get(name, ()), *unique), key=lambda m: (m.start, m.end, m.value)))
     return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})
 
 
