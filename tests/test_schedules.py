@@ -10,12 +10,10 @@ import jsonschema
 import pytest
 import yaml
 from conftest import PROJECT_ROOT
+from engine_helpers import extract_text
 
-from pipeline.extract.schedules import extract_schedules
-from pipeline.load import Layout, load_vocabulary
-from pipeline.records import Document, Schedule, Source
+from pipeline.records import Schedule
 from pipeline.schemas import load_schemas
-from pipeline.segment import segment
 from pipeline.validate import read_tables
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "schedules"
@@ -30,16 +28,10 @@ def _yaml(relative: str) -> dict:
 
 @pytest.fixture(scope="module")
 def extract() -> Extractor:
-    """Text -> schedules, with the project's cues (the shared number cues under "numbers") and vocabulary."""
-    layout = Layout(project_root=PROJECT_ROOT, input_dir=PROJECT_ROOT / "data")
-    vocabulary = load_vocabulary(layout, load_schemas(PROJECT_ROOT / "schemas"))
-    segmentation = _yaml("data/segmentation.yaml")
-    cues = {**_yaml("data/cues/schedules.yaml"), "numbers": _yaml("data/cues/numbers.yaml")}
+    """Text -> schedules, as the build extracts them with the project's cues and vocabulary."""
 
     def run(text: str) -> tuple[Schedule, ...]:
-        source = Source("fixture", "Fixture", None, None, "other", None, None, "en", "data/raw/fixture.txt",
-                        "0" * 64, len(text))
-        return extract_schedules(segment(Document(source, text), segmentation), cues, vocabulary)
+        return extract_text(text).schedules
 
     return run
 

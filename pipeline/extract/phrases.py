@@ -72,20 +72,3 @@ class DisjointSpans:
             return False
         insort(self._spans, (start, end))
         return True
-
-
-def runs_back(text: str, end: int, count: int, floor: int = 0) -> int:
-    """Where the count-th run of non-white-space characters before end starts (never before floor).
-
-    A pattern anchored at end that spans at most count such runs cannot start before it, so a search
-    for it may start there instead of at the start of a long sentence.
-    """
-    position = end
-    for _ in range(count):
-        while position > floor and text[position - 1].isspace():
-            position -= 1
-        while position > floor and not text[position - 1].isspace():
-            position -= 1
-        if position <= floor:
-            return floor
-    return position

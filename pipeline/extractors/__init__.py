@@ -14,12 +14,24 @@ from pipeline.engine.forms import Form, FormCues, dominant, form_cues
 from pipeline.engine.rules import RuleTable
 from pipeline.engine.scopes import Scope, block_scopes
 from pipeline.engine.stance import StanceCues
-from pipeline.extractors import contraindications, side_effects
+from pipeline.extractors import (
+    contraindications,
+    schedule_context,
+    schedule_doses,
+    schedule_phases,
+    schedule_timing,
+    schedules,
+    side_effects,
+)
+from pipeline.extractors.schedule_cues import ScheduleCues
 from pipeline.records import Document, Extraction, Vocabulary
 
 # Bump when extractor code changes what it makes of a text: it is part of every cache key.
-CODE_VERSION = "3"
-RULE_TABLES: tuple[RuleTable[Any], ...] = (side_effects.MENTION_RULES, contraindications.CONDITION_RULES)
+CODE_VERSION = "4"
+RULE_TABLES: tuple[RuleTable[Any], ...] = (
+    side_effects.MENTION_RULES, contraindications.CONDITION_RULES, schedule_timing.TIMING_RULES,
+    schedule_phases.BREAK_RULES, schedule_phases.PLAUSIBILITY_RULES, schedules.CHAIN_RULES, schedules.LABEL_RULES,
+    schedule_context.DRUG_RULES, schedule_context.ROUTE_RULES, schedule_doses.DOSE_RULES)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class Settings:
     forms: FormCues
     side_effects: side_effects.SideEffectCues
     contraindications: contraindications.ContraindicationCues
+    schedules: ScheduleCues
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,8 @@ def compile_rules(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary
         priority=tuple(cues["scopes"]["priority"]), stance=typed(StanceCues, cues["certainty"]),
         forms=form_cues(cues["forms"]),
         side_effects=typed(side_effects.SideEffectCues, cues["side_effects"]),
-        contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]))
+        contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]),
+        schedules=typed(ScheduleCues, cues["schedules"]))
     return Rules(engine=build_engine(cues, segmentation, vocabulary), settings=settings, cues=cues,
                  segmentation=segmentation, vocabulary=vocabulary,
                  digest=rules_digest(cues, segmentation, vocabulary))
@@ -83,17 +97,14 @@ def read(text: str, rules: Rules) -> Reading:
                    dominant(annotated, rules.settings.forms))
 
 
-def _legacy(document: Document, rules: Rules) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """Claims and schedules from the extractors that still read the older segmentation."""
+def _legacy(document: Document, rules: Rules) -> tuple[Any, ...]:
+    """Claims from the extractor that still reads the older segmentation."""
     from pipeline.extract.claims import extract_claims
-    from pipeline.extract.schedules import extract_schedules
     from pipeline.segment import segment
 
     segmented = segment(document, rules.segmentation)
     shared = {name: rules.cues.get(name, {}) for name in ("certainty", "numbers")}
-    claims = extract_claims(segmented, {**rules.cues.get("claims", {}), **shared}, rules.vocabulary)
-    schedules = extract_schedules(segmented, {**rules.cues.get("schedules", {}), **shared}, rules.vocabulary)
-    return claims, schedules
+    return extract_claims(segmented, {**rules.cues.get("claims", {}), **shared}, rules.vocabulary)
 
 
 def extract_document(document: Document, rules: Rules) -> Extraction:
@@ -101,8 +112,8 @@ def extract_document(document: Document, rules: Rules) -> Extraction:
     reading = read(document.text, rules)
     source_id = document.source.source_id
     settings = rules.settings
-    claims, schedules = _legacy(document, rules)
     return Extraction(
-        claims=claims, schedules=schedules,
+        claims=_legacy(document, rules),
+        schedules=schedules.extract_schedules(reading, source_id, settings),
         side_effects=side_effects.extract_side_effects(reading, source_id, settings),
         contraindications=contraindications.extract_contraindications(reading, source_id, settings))

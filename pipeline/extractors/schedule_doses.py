@@ -1,0 +1,127 @@
+"""Annotated text + a phase's place -> the dose of one administration it states (low, high, unit: mg or mg/kg)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.engine.annotate import Annotated
+from pipeline.engine.rules import Example, RuleTable
+from pipeline.extractors.schedule_cues import cue
+from pipeline.extractors.schedule_tokens import COUNTABLE, Stream, stream
+
+DOSE_UNITS = cue("dose_units")
+JOINERS = cue("dose_joiners")
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One dose statement: "56 mg", "either 56 mg or 84 mg" (56-84 mg), "0.5 mg/kg"; its span."""
+
+    low: float
+    high: float
+    unit: str
+    start: int
+    end: int
+
+
+def _amount(s: Stream, i: int, joined: bool) -> tuple[float, float, str, int] | None:
+    """"56 mg", "56 or 84 mg", "0.5 mg/kg" at token i: low, high, unit and the next index."""
+    number = s.number(i, COUNTABLE, joined)
+    unit = s.phrase(DOSE_UNITS, i + 1) if number is not None else None
+    if number is None or unit is None:
+        return None
+    return number.low, number.high, unit[0].value, unit[1]
+
+
+def _joined_amount(s: Stream, j: int) -> tuple[float, float, str, int] | None:
+    """", 56 mg", "or 84 mg", ", or 84 mg" after a dose."""
+    gap = s.gap(j).strip()
+    if gap == ",":
+        found = _amount(s, j, joined=False)
+        if found is not None:
+            return found
+    joiner = s.has(JOINERS, j, joined=gap in ("", ","))
+    return _amount(s, joiner, joined=True) if joiner is not None else None
+
+
+def doses_in(annotated: Annotated, start: int, end: int) -> list[Dose]:
+    """Every dose statement in text[start:end], alternatives of one unit joined into a range."""
+    s = stream(annotated, start, end)
+    found: list[Dose] = []
+    i = 0
+    while i < len(s):
+        first = _amount(s, i, joined=False)
+        if first is None:
+            i += 1
+            continue
+        low, high, unit, j = first
+        while (more := _joined_amount(s, j)) is not None and more[2] == unit:
+            low, high, j = min(low, more[0]), max(high, more[1]), more[3]
+        found.append(Dose(low, high, unit, s.tokens[i].start, s.tokens[j - 1].end))
+        i = j
+    return found
+
+
+@dataclass(frozen=True)
+class DosePlace:
+    """Where a phase stands: its span, its sentence, and the sentences of its block after it (up to the next
+    sentence with a phase)."""
+
+    annotated: Annotated
+    phase: tuple[int, int]
+    sentence: tuple[int, int]
+    after: tuple[int, int]
+
+
+def _together(doses: list[Dose]) -> Dose | None:
+    """Several dose statements of one unit (a starting dose and the doses after it) -> their range."""
+    if not doses:
+        return None
+    unit = doses[0].unit
+    same = [d for d in doses if d.unit == unit]
+    return Dose(min(d.low for d in same), max(d.high for d in same), unit, same[0].start, same[-1].end)
+
+
+DOSE_RULES: RuleTable[Dose] = RuleTable("schedule phase doses")
+
+
+@DOSE_RULES.rule(
+    "dose-in-the-phase",
+    Example("Ketamine therapy\n\nPatients receive 0.5 mg/kg infusions twice a week.", "schedule_phases",
+            {"dose_low": 0.5, "dose_high": 0.5, "dose_unit": "mg/kg"}))
+def _in_phase(place: DosePlace) -> Dose | None:
+    return _together(doses_in(place.annotated, *place.phase))
+
+
+@DOSE_RULES.rule(
+    "dose-before-the-phase-in-its-sentence",
+    Example("Arms\n\nParticipants will self-administer either 56 mg or 84 mg of esketamine, intranasally, twice per "
+            "week for 4 weeks.", "schedule_phases", {"dose_low": 56, "dose_high": 84, "dose_unit": "mg"}),
+    Example("Arms\n\nParticipants take 56 mg of esketamine on Day 1, and then 84 mg from Day 4 onwards, twice per "
+            "week for 4 weeks.", "schedule_phases", {"dose_low": 84, "dose_high": 84, "dose_unit": "mg"}))
+def _before(place: DosePlace) -> Dose | None:
+    found = doses_in(place.annotated, place.sentence[0], place.phase[0])
+    return found[-1] if found else None
+
+
+@DOSE_RULES.rule(
+    "dose-after-the-phase-in-its-sentence",
+    Example("Ketamine therapy\n\nKetamine infusions are given twice a week at 0.5 mg/kg.", "schedule_phases",
+            {"dose_low": 0.5, "dose_unit": "mg/kg"}))
+def _after(place: DosePlace) -> Dose | None:
+    found = doses_in(place.annotated, place.phase[1], place.sentence[1])
+    return found[0] if found else None
+
+
+@DOSE_RULES.rule(
+    "doses-after-it-in-its-row",
+    Example("Dosage\n\nWeeks 1 to 4: Administer esketamine twice per week. Day 1 starting dose: 56 mg; subsequent "
+            "doses: 56 mg or 84 mg.", "schedule_phases", {"dose_low": 56, "dose_high": 84, "dose_unit": "mg"}))
+def _in_row(place: DosePlace) -> Dose | None:
+    return _together(doses_in(place.annotated, *place.after))
+
+
+def phase_dose(place: DosePlace) -> Dose | None:
+    """The dose a phase states, from the nearest place that states one."""
+    decided = DOSE_RULES.decide(place)
+    return decided[1] if decided else None
