@@ -351,3 +351,99 @@ def test_route_from_the_drugs_definition(extract: Extractor) -> None:
             "Schedule\n\nPhase | How often\nInduction | Twice weekly\n")
     (schedule,) = extract(text)
     assert (schedule.drug, schedule.route) == ("esketamine", "intranasal")
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Participants received 0.5 mg/kg over 40 minutes, three times a week for two weeks.",
+     {"frequency": 3, "period": 1, "period_unit": "wk", "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("Esketamine is given twice weekly during weeks 1-4.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk"}),
+    ("Patients self-administer esketamine twice per week for 4 weeks.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk"}),
+    ("During the induction phase, dosing occurred twice weekly for 4 weeks.",
+     {"label": "induction", "frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4,
+      "bounds_unit": "wk"}),
+    # a range of rates with different frequencies: once every half week to once every two weeks
+    ("A possible option is maintenance therapy with ketamine, which usually runs twice a week to once every two "
+     "weeks.", {"label": "maintenance", "frequency": 1, "period": 0.5, "period_max": 2, "period_unit": "wk"}),
+    ("It was a trial of a single infusion of ketamine or saline placebo.", {"count": 1}),
+    ("Infusions are given on alternate days for two weeks.",
+     {"frequency": 1, "period": 2, "period_unit": "d", "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("Ketamine is given three times in the first week.",
+     {"frequency": 3, "period": 1, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1, "bounds_unit": "wk"}),
+    ("By March I had done six ketamine sessions.", {"count": 6}),
+])
+def test_labels_and_trial_arms(extract: Extractor, sentence: str, expected: dict) -> None:
+    (schedule,) = extract(f"Ketamine therapy\n\n{sentence}\n")
+    timing = _timing(schedule)
+    assert len(timing) == 1
+    assert {k: v for k, v in timing[0].items() if k != "label"} == {k: v for k, v in expected.items() if k != "label"}
+    assert timing[0]["label"] == expected.get("label", "unspecified")
+
+
+def test_steps_joined_by_then_after_that_and_from_then_on(extract: Extractor) -> None:
+    text = ("Ketamine therapy\n\nI had six ketamine infusions over two weeks, then a booster every month.\n\n"
+            "We start with two infusions a week. After that, patients come once a week for a month. From then on, "
+            "boosters are given as needed.\n")
+    first, second = extract(text)
+    assert _timing(first) == [
+        {"label": "induction", "count": 6, "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 1, "period_unit": "mo"}]
+    assert [p["label"] for p in _timing(second)] == ["induction", "taper", "maintenance"]
+    assert _timing(second)[2] == {"label": "maintenance", "as_needed": True}
+
+
+@pytest.mark.parametrize("text", [
+    "Arms\n\nParticipants will self-administer matching placebo, intranasally, twice per week for 4 weeks.\n",
+    "Arms\n\nParticipants self-administered esketamine matched placebo intranasally twice weekly for 4 weeks.\n",
+    "Exclusion Criteria:\n* Failed an adequate course of ECT, defined as at least 7 treatments with ECT\n",
+])
+def test_placebo_arms_and_exclusion_criteria_are_not_schedules(extract: Extractor, text: str) -> None:
+    assert extract(text) == ()
+
+
+def test_a_placebo_beside_the_drug_leaves_the_drugs_schedule(extract: Extractor) -> None:
+    (schedule,) = extract("Arms\n\nPatients were randomised to esketamine or placebo, given twice weekly.\n")
+    assert schedule.drug == "esketamine"
+
+
+@pytest.mark.parametrize(("text", "dose"), [
+    ("Participants received 0.5 mg/kg over 40 minutes, three times a week for two weeks.", (0.5, 0.5, "mg/kg")),
+    ("Participants will self-administer either 56 mg or 84 mg of esketamine, intranasally, twice per week.",
+     (56, 84, "mg")),
+    ("Participants will self-administer 56 mg of esketamine, intranasally, twice per week for 4 weeks.",
+     (56, 56, "mg")),
+    ("Patients use 28 mg, 56 mg or 84 mg of esketamine twice a week.", (28, 84, "mg")),
+    ("Ketamine infusions are given twice a week at 0.5 mg/kg.", (0.5, 0.5, "mg/kg")),
+    ("Ketamine infusions are given twice a week.", (None, None, None)),
+])
+def test_a_phase_carries_the_dose_of_one_administration(extract: Extractor, text: str, dose: tuple) -> None:
+    (schedule,) = extract(f"Dosing\n\n{text}\n")
+    (phase,) = schedule.phases
+    assert (phase.dose_low, phase.dose_high, phase.dose_unit) == dose
+
+
+def test_two_phases_of_one_sentence_share_the_dose_before_them(extract: Extractor) -> None:
+    text = ("Dosing\n\nKetamine will be infused (0.5 mg/kg over 40 minutes) twice weekly over a period of 4 weeks and "
+            "weekly for the following 4 weeks.\n")
+    (schedule,) = extract(text)
+    assert [(p.dose_low, p.dose_unit, p.bounds_high) for p in schedule.phases] == [(0.5, "mg/kg", 4), (0.5, "mg/kg", 4)]
+
+
+def test_label_rows_take_the_doses_stated_after_them_in_their_row(extract: Extractor) -> None:
+    text = (FIXTURES / "drug-label.txt").read_text(encoding="utf-8")
+    (schedule,) = extract(text)
+    assert [(p.dose_low, p.dose_high, p.dose_unit) for p in schedule.phases] == [(56, 84, "mg")] * 3
+
+
+@pytest.mark.parametrize(("text", "form", "words"), [
+    ("Ketamine therapy\n\nMost clinics begin with six IV infusions given over 12 days.\n\n"
+     "A few practices offer low-dose oral ketamine, taken daily at home.\n", "iv-ketamine", "Ketamine"),
+    ("Spravato\n\nSpravato is used twice a week for the first month.\n", "esketamine-nasal", "Spravato"),
+    ("Treatment\n\nThe combination of ketamine infusions plus daily Lexapro helps.\n", "escitalopram", "Lexapro"),
+    ("Treatment\n\nSublingual ketamine is taken twice a week.\n", "oral-ketamine", "Sublingual ketamine"),
+])
+def test_a_schedule_carries_its_drug_form_and_the_words_that_decided_it(text: str, form: str, words: str) -> None:
+    schedule = extract_text(text).schedules[0]
+    assert schedule.drug_form == form
+    assert text[schedule.drug_form_start:schedule.drug_form_end] == words

@@ -14,6 +14,7 @@ from pipeline.extractors.schedule_cues import ROUTES, ScheduleCues
 from pipeline.extractors.schedule_mentions import Named, Spans, defined, own_routes, resolved_drugs, route_drugs
 
 UNSPECIFIED = "unspecified"
+NO_ROUTE = Named(0, 0, UNSPECIFIED)  # the route decided is that none is named
 _TITLE_LINE_KINDS = ("heading", "question", "paragraph")
 _SENTENCE_MARKS = ".!?:;"
 
@@ -107,8 +108,8 @@ class Stated:
         return self.phases[0][0]
 
 
-def _nearest(found: tuple[Named, ...] | list[Named], position: int) -> str | None:
-    return min(found, key=lambda n: (abs(n.start - position), n.start)).value if found else None
+def _nearest(found: tuple[Named, ...] | list[Named], position: int) -> Named | None:
+    return min(found, key=lambda n: (abs(n.start - position), n.start)) if found else None
 
 
 DRUG_RULES: RuleTable[str] = RuleTable("schedule drug")
@@ -128,7 +129,8 @@ def _phase_drug(page: Page, stated: Stated) -> str | None:
     "main-drug-in-its-sentences",
     Example("Treatment\n\nSublingual ketamine is taken twice a week.", "schedules", {"drug": "ketamine"}))
 def _sentence_drug(page: Page, stated: Stated) -> str | None:
-    return _nearest(page.main_drugs.inside(*stated.sentences), stated.first_phase)
+    found = _nearest(page.main_drugs.inside(*stated.sentences), stated.first_phase)
+    return found.value if found else None
 
 
 @DRUG_RULES.rule(
@@ -188,7 +190,7 @@ def schedule_drug(page: Page, stated: Stated) -> str:
     return decided[1] if decided else page.cues.main_drugs[0]
 
 
-ROUTE_RULES: RuleTable[str] = RuleTable("schedule route")
+ROUTE_RULES: RuleTable[Named] = RuleTable("schedule route")
 
 
 @ROUTE_RULES.rule(
@@ -197,17 +199,17 @@ ROUTE_RULES: RuleTable[str] = RuleTable("schedule route")
             {"route": "intravenous"}),
     Example("Treatment\n\nMost patients continue a daily oral antidepressant.", "schedules",
             {"drug": "antidepressant", "route": "oral"}))
-def _phase_route(page: Page, stated: Stated, drug: str) -> str | None:
+def _phase_route(page: Page, stated: Stated, drug: str) -> Named | None:
     found = [r for span in stated.phases for r in page.routes.inside(*span)]
-    return min(found, key=lambda r: r.start).value if found else None
+    return min(found, key=lambda r: r.start) if found else None
 
 
 @ROUTE_RULES.rule(
     "another-drug-has-no-route-of-ketamine",
     Example("Treatment\n\nPatients receiving ketamine infusions take a daily antidepressant like Lexapro.",
             "schedules", {"drug": "antidepressant", "route": "unspecified"}))
-def _other_drug(page: Page, stated: Stated, drug: str) -> str | None:
-    return UNSPECIFIED if drug not in page.cues.main_drugs else None
+def _other_drug(page: Page, stated: Stated, drug: str) -> Named | None:
+    return NO_ROUTE if drug not in page.cues.main_drugs else None
 
 
 @ROUTE_RULES.rule(
@@ -216,7 +218,7 @@ def _other_drug(page: Page, stated: Stated, drug: str) -> str | None:
             {"drug": "ketamine", "route": "unspecified"}),
     Example("Treatment\n\nKetamine can be given by intramuscular injection once weekly.", "schedules",
             {"route": "intramuscular"}))
-def _sentence_route(page: Page, stated: Stated, drug: str) -> str | None:
+def _sentence_route(page: Page, stated: Stated, drug: str) -> Named | None:
     return _nearest(page.own_routes.inside(*stated.sentences), stated.first_phase)
 
 
@@ -225,47 +227,48 @@ def _sentence_route(page: Page, stated: Stated, drug: str) -> str | None:
     Example("How it works\n\nKetamine therapy is given as a nasal spray in the clinic.\n\nPatients are treated "
             "twice a week for four weeks.\n\nOther routes\n\nInfusions are also offered.", "schedules",
             {"route": "intranasal"}))
-def _section_route(page: Page, stated: Stated, drug: str) -> str | None:
+def _section_route(page: Page, stated: Stated, drug: str) -> Named | None:
     opener = page.annotated.blocks[page.sections[stated.last_block]]
-    found = set()
+    found: dict[str, Named] = {}
     for route in page.own_routes.inside(opener.start, stated.sentences[1]):
         if drug not in page.sentence_drugs(route.start):
             continue
         if route.start < stated.sentences[0] and page.claimed_at(route):
             continue  # a route in another schedule's sentence
-        found.add(route.value)
+        found[route.value] = route
     if len(found) == 1:
-        return found.pop()
-    return UNSPECIFIED if found else None
+        return next(iter(found.values()))
+    return NO_ROUTE if found else None
 
 
 @ROUTE_RULES.rule(
     "one-route-of-the-title",
     Example("SPRAVATO (esketamine) nasal spray\n\nWeeks 1 to 4: administer twice per week.", "schedules",
             {"route": "intranasal"}))
-def _title_route(page: Page, stated: Stated, drug: str) -> str | None:
+def _title_route(page: Page, stated: Stated, drug: str) -> Named | None:
     spans = [(block.start, block.end) for block in page.title]
-    routes = {r.value for span in spans for r in page.own_routes.inside(*span)}
+    routes = {r.value: r for span in spans for r in page.own_routes.inside(*span)}
     drugs = {n.value for span in spans for n in page.main_drugs.inside(*span)}
-    return routes.pop() if len(routes) == 1 and (not drugs or drug in drugs) else None
+    return next(iter(routes.values())) if len(routes) == 1 and (not drugs or drug in drugs) else None
 
 
 @ROUTE_RULES.rule(
     "one-route-the-text-defines-the-drug-as",
     Example("Esketamine guide\n\nEsketamine is a nasal spray for treatment-resistant depression.\n\nSchedule\n\n"
             "Phase | How often\nInduction | Twice weekly\n", "schedules", {"route": "intranasal"}))
-def _defined_route(page: Page, stated: Stated, drug: str) -> str | None:
-    found = set()
+def _defined_route(page: Page, stated: Stated, drug: str) -> Named | None:
+    found: dict[str, Named] = {}
     for mention in page.main_drugs.items:
         if mention.value != drug:
             continue
         following = page.own_routes.starting_in(mention.end, mention.end + 200)
         if following and defined(page.annotated, mention, following[0], page.cues):
-            found.add(following[0].value)
-    return found.pop() if len(found) == 1 else None
+            found.setdefault(following[0].value, following[0])
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
-def schedule_route(page: Page, stated: Stated, drug: str) -> str:
-    """The route a schedule is given by: the first rule of ROUTE_RULES that names one, else unspecified."""
+def schedule_route(page: Page, stated: Stated, drug: str) -> Named:
+    """The route a schedule is given by and the words that name it: the first rule of ROUTE_RULES that decides,
+    else none (NO_ROUTE)."""
     decided = ROUTE_RULES.decide(page, stated, drug)
-    return decided[1] if decided else UNSPECIFIED
+    return decided[1] if decided else NO_ROUTE

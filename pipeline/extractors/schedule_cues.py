@@ -28,6 +28,7 @@ class ScheduleCues:
     phase_connector_words: int
     max_gap_sentences: int
     length_giving_words: int
+    count_verb_words: int
     apposition_words: int
     title_lines: int
     price_window_words: int

@@ -29,6 +29,7 @@ class DraftPhase:
     connected: bool = False  # a connector introduced it ("followed by", "After that")
     drug: str | None = None  # a drug named inside the phase ("daily Lexapro")
     position: tuple[float, float | None, str] | None = None  # "Weeks 5 to 8" -> (5, 8, wk)
+    sentence_label: str | None = None  # a role named earlier in its sentence ("Maintenance therapy ... runs ...")
 
 
 @dataclass(frozen=True)
@@ -261,11 +262,16 @@ def _length_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
     "count-alone-needs-a-giving",
     Example("Ketamine therapy\n\nEach device delivers two sprays.", "schedules", {}, absent=True),
     Example("Ketamine therapy\n\nIt was a trial of a single infusion of ketamine or saline placebo.",
-            "schedule_phases", {"count": 1}))
+            "schedule_phases", {"count": 1}),
+    Example("My story\n\nBy March I had done six ketamine sessions.", "schedule_phases", {"count": 6}))
 def _count_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
-    if c.alone != "count" or c.said.gives:
+    if c.alone != "count" or c.said.gives or _single_of_a_drug(c):
         return None
-    return None if _single_of_a_drug(c) else REJECT
+    element = next(e for e in c.group.elements if e.kind == "count")
+    verb = c.said.annotated.mentions.last(cue("count_verbs"), c.said.start, element.start)
+    if verb is not None and c.said.annotated.words_between(verb.end, element.start) <= cues.count_verb_words:
+        return None  # "I had six infusions", "I've done 12 sessions"
+    return REJECT
 
 
 def _single_of_a_drug(c: Candidate) -> bool:
@@ -395,9 +401,10 @@ def draft_phases(elements: list[Element], said: Said, cues: ScheduleCues) -> lis
         if span is None:
             continue
         label = labels[0] if labels else None
+        earlier = next((e.label for e in elements if e.kind == "label" and e.start < span[0]), None)
         phases.append(DraftPhase(
             start=span[0], end=span[1], timing=timing, label=label.label if label else None,
             header=bool(label and label.header), connected=group.connected,
             drug=next((d for e in group.elements if (d := said.drug(e))), None),
-            position=next((e.position for e in group.elements if e.position), None)))
+            position=next((e.position for e in group.elements if e.position), None), sentence_label=earlier))
     return phases

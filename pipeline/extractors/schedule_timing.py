@@ -218,14 +218,30 @@ def _every_period_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 
 
 @TIMING_RULES.rule(
+    "alternating-units",
+    Example("Ketamine therapy\n\nInfusions are given on alternate days for two weeks.", "schedule_phases",
+            {"frequency": 1, "period": 2, "period_unit": "d", "bounds_high": 2}))
+def _alternating(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
+    alternating = s.phrase(cue("alternating_words"), i, joined=False)
+    unit = _unit(s, alternating[1]) if alternating else None
+    if alternating is None or unit is None:
+        return None
+    period = float(alternating[0].value)
+    return _rate(s, i, unit[1], None, None, (period, period), unit[0])
+
+
+@TIMING_RULES.rule(
     "count-in-an-ordinal-unit",
     Example("Ketamine therapy\n\nPatients receive three infusions the first week.", "schedule_phases",
-            {"frequency": 3, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1, "bounds_unit": "wk"}))
+            {"frequency": 3, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1, "bounds_unit": "wk"}),
+    Example("Ketamine therapy\n\nKetamine is given three times in the first week and twice in the second week.",
+            "schedule_phases", {"frequency": 2, "bounds_high": 1, "bounds_unit": "wk"}))
 def _ordinal_unit(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
-    count = s.number(i, joined=False)
+    count = s.number(i, COUNTABLE + TIMES, joined=False)
     if count is None:
         return None
-    j = administration(s, i + 1, cues) or i + 1
+    j = s.skip(cue("times_words"), i + 1)
+    j = administration(s, j, cues) or j
     j = s.skip(cue("ordinal_prepositions"), j)
     the = s.has(cue("ordinal_articles"), j)
     ordinal = s.number(the, ORDINAL) if the is not None else None

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.boilerplate import CALLS
-from pipeline.engine.forms import form_at
+from pipeline.engine.forms import Form, FormCues, form_at, form_name
 from pipeline.engine.layout import Block
 from pipeline.engine.rules import Example, RuleTable
 from pipeline.engine.sentences import Sentence
-from pipeline.extractors.schedule_context import Page, Stated, schedule_drug, schedule_route
+from pipeline.extractors.schedule_context import UNSPECIFIED, Page, Stated, schedule_drug, schedule_route
 from pipeline.extractors.schedule_cues import ROUTES, ScheduleCues, cue
 from pipeline.extractors.schedule_doses import DosePlace, phase_dose
+from pipeline.extractors.schedule_mentions import Named
 from pipeline.extractors.schedule_phases import SESSION_UNITS, DraftPhase, Said, draft_phases
 from pipeline.extractors.schedule_reading import read_elements
 from pipeline.extractors.schedule_timing import ADMINISTRATIONS, VERBS, Timing
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 LABELS = cue("labels")
 ROW_KINDS = ("item", "row")
 SECTION_KINDS = ("heading", "question")
+EXCLUSION = "exclusion"  # the scope of a list of exclusion criteria
 _QUOTES_AND_SPACE = " \t\n\"“‘'(["
 _TRAILING = ".;:,"
 
@@ -69,6 +71,8 @@ class _Document:
     page: Page
     tables: frozenset[int]  # rows of a dosing table under a header of timing columns
     label_blocks: dict[int, str]  # blocks that only name a phase ("Induction phase:") -> the label
+    forms: FormCues
+    default_form: Form | None  # the form the document names most
 
 
 def _parse(doc: _Document, sentence: Sentence) -> _Parsed:
@@ -281,6 +285,14 @@ def _stated(role: _Role, cues: ScheduleCues) -> str | None:
 
 
 @LABEL_RULES.rule(
+    "role-its-sentence-names",
+    Example("Ketamine therapy\n\nMaintenance therapy with ketamine usually runs twice a week to once every two weeks.",
+            "schedule_phases", {"label": "maintenance", "period": 0.5, "period_max": 2}))
+def _sentence_role(role: _Role, cues: ScheduleCues) -> str | None:
+    return role.phase.sentence_label if role.total == 1 else None
+
+
+@LABEL_RULES.rule(
     "doses-of-one-sitting",
     Example("Ketamine therapy\n\nPatients self-administer three doses, spaced five minutes apart.", "schedule_phases",
             {"label": "session"}))
@@ -414,24 +426,55 @@ def _schedule(doc: _Document, members: list[tuple[_Parsed, DraftPhase]], shared:
         Phase(start=p.start, end=p.end, quote=text[p.start:p.end], label=label, **_timing_fields(p.timing),
               **_dose_fields(doc, item, p, phased))
         for (item, p), label in zip(members, labels, strict=True))
-    return Schedule(source_id="", start=start, end=end, quote=text[start:end], drug=drug, route=route,
-                    phases=records)
+    form, form_start, form_end = _form(doc, drug, route, stated, records[0])
+    return Schedule(source_id="", start=start, end=end, quote=text[start:end], drug=drug, route=route.value,
+                    phases=records, drug_form=form, drug_form_start=form_start, drug_form_end=form_end)
 
 
-def _content_sentences(annotated: Annotated) -> list[Sentence]:
-    """Sentences an extractor may read: their block is content and they ask the reader nothing (call us, book)."""
-    return [s for s in annotated.sentences
-            if annotated.content(annotated.blocks[s.block]) and not annotated.of(CALLS, s.start, s.end)]
+def _criterion(reading: Reading, block: int) -> bool:
+    """A line under an exclusion-criteria opener: it tells a history ("at least 7 treatments with ECT"), not a
+    regimen."""
+    scope = reading.scopes[block]
+    return scope.kind == EXCLUSION and scope.opener is not None and scope.opener != block
 
 
-def _with_form(schedule: Schedule, reading: Reading, settings: Settings) -> Schedule:
+def _content_sentences(reading: Reading) -> list[Sentence]:
+    """Sentences that may state a schedule: their block is content and no exclusion criterion, and they ask the
+    reader nothing (call us, book)."""
     annotated = reading.annotated
-    sentence = annotated.sentence_at(schedule.start)
+    return [s for s in annotated.sentences
+            if annotated.content(annotated.blocks[s.block]) and not _criterion(reading, s.block)
+            and not annotated.of(CALLS, s.start, s.end)]
+
+
+def _own_form(doc: _Document, drug: str, route: Named, stated: Stated) -> Form | None:
+    """The form the schedule's own drug and route make: the route's words when it names one, else the document's
+    form of the drug, else the drug named in its sentences nearest its first phase."""
+    if route.value != UNSPECIFIED:
+        return Form(form_name(drug, route.value, doc.forms), drug, route.start, route.end)
+    if doc.default_form is not None and doc.default_form.drug == drug:
+        return doc.default_form
+    named = [n for n in doc.page.drugs.inside(*stated.sentences) if n.value == drug]
+    if not named:
+        return None
+    nearest = min(named, key=lambda n: abs(n.start - stated.first_phase))
+    return Form(form_name(drug, UNSPECIFIED, doc.forms), drug, nearest.start, nearest.end)
+
+
+def _form(doc: _Document, drug: str, route: Named, stated: Stated, first: Phase) -> tuple[str, int | None, int | None]:
+    """The drug form of a schedule and the words that decided it: the form its first phase's sentence, block or
+    headings name for the schedule's drug (form_at), a bare drug given the schedule's own route, else its own
+    form (_own_form)."""
+    annotated = doc.annotated
+    own = _own_form(doc, drug, route, stated)
+    sentence = annotated.sentence_at(first.start)
     block = annotated.blocks[sentence.block] if sentence else annotated.blocks[0]
-    found = form_at(annotated, block, schedule.start, schedule.end, settings.forms, reading.default_form)
+    found = form_at(annotated, block, first.start, first.end, doc.forms, own)
+    if found is None or found.drug != drug:
+        found = own
     if found is None:
-        return schedule
-    return replace(schedule, drug_form=found.form, drug_form_start=found.start, drug_form_end=found.end)
+        return form_name(drug, UNSPECIFIED, doc.forms), None, None
+    return found.form, found.start, found.end
 
 
 def extract_schedules(reading: Reading, source_id: str, settings: Settings) -> tuple[Schedule, ...]:
@@ -440,8 +483,9 @@ def extract_schedules(reading: Reading, source_id: str, settings: Settings) -> t
     label_blocks = {b.index: label for b in annotated.blocks if (label := _label_block(annotated, b))}
     sections = _sections(annotated, label_blocks)
     page = Page(annotated, cues, sections)
-    doc = _Document(annotated, cues, page, _timing_tables(annotated), label_blocks)
-    parsed = [_parse(doc, sentence) for sentence in _content_sentences(annotated)]
+    doc = _Document(annotated, cues, page, _timing_tables(annotated), label_blocks, settings.forms,
+                    reading.default_form)
+    parsed = [_parse(doc, sentence) for sentence in _content_sentences(reading)]
     chains = _chains(parsed, sections, label_blocks, cues)
     page.claimed = [(item.sentence.start, item.sentence.end) for chain in chains for item in chain.items]
     phased = {item.sentence.index for item in parsed if item.phases}
@@ -451,6 +495,6 @@ def extract_schedules(reading: Reading, source_id: str, settings: Settings) -> t
         for number, members in enumerate(groups):
             schedule = _schedule(doc, members, len(groups) > 1, chain.lead if number == 0 else None, phased)
             if schedule is not None:
-                schedules.append(_with_form(replace(schedule, source_id=source_id), reading, settings))
+                schedules.append(replace(schedule, source_id=source_id))
     return tuple(schedules)
 
