@@ -372,6 +372,17 @@ def test_route_from_the_drugs_definition(extract: Extractor) -> None:
     ("Ketamine is given three times in the first week.",
      {"frequency": 3, "period": 1, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1, "bounds_unit": "wk"}),
     ("By March I had done six ketamine sessions.", {"count": 6}),
+    ("Our protocol consists of six 40-minute infusions over two to three weeks.",
+     {"count": 6, "bounds_low": 2, "bounds_high": 3, "bounds_unit": "wk"}),
+    ("Most patients need between 6 and 8 infusions.", {"count": 6, "count_max": 8}),
+    ("Infusions are given twice weekly over a two-week period.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("Ketamine was infused six times over two weeks.",
+     {"count": 6, "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("It is a four-week course of eight ketamine sessions.",
+     {"count": 8, "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk"}),
+    ("Got my 6 loading infusions in 2 weeks.",
+     {"label": "induction", "count": 6, "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
 ])
 def test_labels_and_trial_arms(extract: Extractor, sentence: str, expected: dict) -> None:
     (schedule,) = extract(f"Ketamine therapy\n\n{sentence}\n")
@@ -397,8 +408,11 @@ def test_steps_joined_by_then_after_that_and_from_then_on(extract: Extractor) ->
     "Arms\n\nParticipants will self-administer matching placebo, intranasally, twice per week for 4 weeks.\n",
     "Arms\n\nParticipants self-administered esketamine matched placebo intranasally twice weekly for 4 weeks.\n",
     "Exclusion Criteria:\n* Failed an adequate course of ECT, defined as at least 7 treatments with ECT\n",
+    "Ketamine therapy\n\nPatients given ketamine were three times more likely to respond.\n",
+    "Ketamine therapy\n\nShe finished a six-week course of antibiotics before it.\n",
+    "Ketamine therapy\n\nMy heart pounded during the first two infusions, and my blood pressure had gone up.\n",
 ])
-def test_placebo_arms_and_exclusion_criteria_are_not_schedules(extract: Extractor, text: str) -> None:
+def test_placebo_arms_criteria_and_comparisons_are_not_schedules(extract: Extractor, text: str) -> None:
     assert extract(text) == ()
 
 

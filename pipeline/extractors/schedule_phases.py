@@ -249,13 +249,17 @@ def _length_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
         return None
     if c.kinds <= {"position"}:
         return REJECT
-    first = min(e.start for e in c.group.elements if e.kind == "bounds")
+    bounds = next(e for e in c.group.elements if e.kind == "bounds")
     annotated = c.said.annotated
-    words = annotated.word_spans(max(0, first - 200), first)[-cues.length_giving_words:]
-    if not words:
-        return REJECT
-    giving = [m for name in (ADMINISTRATIONS, VERBS) for m in annotated.of(name, words[0][0], first)]
-    return None if giving else REJECT
+    words = annotated.word_spans(max(0, bounds.start - 200), bounds.start)[-cues.length_giving_words:]
+    giving = [m for name in (ADMINISTRATIONS, VERBS) for m in annotated.of(name, words[0][0], bounds.start)] \
+        if words else []
+    if giving:
+        return None
+    # "a six-week program of infusions": the length of a course of administrations
+    course = annotated.of(cue("course_nouns"), bounds.start, bounds.end)
+    given = any(annotated.of(name, bounds.start, bounds.end) for name in (ADMINISTRATIONS, DRUGS))
+    return None if course and given else REJECT
 
 
 @PLAUSIBILITY_RULES.rule(

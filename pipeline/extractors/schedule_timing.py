@@ -88,9 +88,18 @@ def _frequency(s: Stream, i: int) -> tuple[NumberSpan, NumberSpan | None, int] |
     return first, None, i + 1
 
 
+def _modifiers_at(s: Stream, index: int) -> set[int]:
+    """Where the modifiers starting at token index end: a modifier word, a drug, a route, or how long one
+    administration lasts ("40-minute")."""
+    found = {a for name in MODIFIERS if (a := s.has(name, index)) is not None}
+    if s.number(index) is not None and (unit := s.has(UNITS, index + 1)) is not None:
+        found.add(unit)
+    return found
+
+
 def administration(s: Stream, i: int, cues: ScheduleCues) -> int | None:
     """Past "[modifiers] administration" from token i (the furthest reading): "infusions", "initial ketamine
-    infusions", "IV infusions"."""
+    infusions", "IV infusions", "40-minute infusions"."""
     frontier, furthest = {i}, None
     for _ in range(cues.count_modifier_words + 1):
         following = set()
@@ -98,9 +107,20 @@ def administration(s: Stream, i: int, cues: ScheduleCues) -> int | None:
             after = s.has(ADMINISTRATIONS, index)
             if after is not None:
                 furthest = max(furthest or 0, after)
-            following.update(a for name in MODIFIERS if (a := s.has(name, index)) is not None)
+            following.update(_modifiers_at(s, index))
         frontier = following
     return furthest
+
+
+def between(s: Stream, j: int, joined: bool = True) -> tuple[NumberSpan, int] | None:
+    """"between 6 and 8" at token j: one range and the next index."""
+    lead = s.has(cue("range_leads"), j, joined)
+    first = s.number(lead) if lead is not None else None
+    joiner = s.has(cue("range_joiners"), lead + 1) if first is not None and lead is not None else None
+    second = s.number(joiner) if joiner is not None else None
+    if first is None or second is None or joiner is None or second.high < first.low:
+        return None
+    return NumberSpan(first.start, second.end, first.low, second.high, "range"), joiner + 1
 
 
 def _unit(s: Stream, i: int, list_name: str = UNITS, joined: bool = True) -> tuple[str, int] | None:
@@ -401,7 +421,7 @@ def _course_of(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     article = s.has(cue("articles"), i, joined=False)
     j, joined = (article, True) if article is not None else (i, False)
     course = s.has(cue("course_nouns"), j, joined)
-    if course is None and s.word(j, joined):  # "a full course of", "a typical series of"
+    if course is None and s.word(j, joined) and s.has(UNITS, j, joined) is None:  # "a full course of"
         course = s.has(cue("course_nouns"), j + 1)
     of = s.has(cue("of_words"), course) if course is not None else None
     if of is None:
@@ -437,9 +457,29 @@ def _administration_course(s: Stream, i: int, cues: ScheduleCues) -> Element | N
 def _count_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     qualifier = next((name for name in QUALIFIERS if s.has(name, i, joined=False) is not None), None)
     j = s.has(qualifier, i, joined=False) if qualifier else i
-    number = s.number(j, joined=qualifier is not None)
-    end = administration(s, j + 1, cues) if number is not None and j is not None else None
+    if j is None:
+        return None
+    ranged = between(s, j, joined=qualifier is not None)
+    number = ranged[0] if ranged else s.number(j, joined=qualifier is not None)
+    after = ranged[1] if ranged else j + 1
+    end = administration(s, after, cues) if number is not None else None
     return _count(s, i, end, number, qualifier) if end is not None and number is not None else None
+
+
+@TIMING_RULES.rule(
+    "number-of-times-over-a-length",
+    Example("Ketamine therapy\n\nKetamine was infused six times over two weeks.", "schedule_phases",
+            {"count": 6, "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    Example("Ketamine therapy\n\nPatients given ketamine were three times more likely to respond.", "schedules",
+            {}, absent=True))
+def _times_over(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
+    number = s.number(i, COUNTABLE + TIMES, joined=False)
+    if number is None:
+        return None
+    end = s.skip(cue("times_words"), i + 1)
+    if (end == i + 1 and number.kind not in TIMES) or s.has(cue("bounds_prepositions"), end) is None:
+        return None
+    return _count(s, i, end, number, None)
 
 
 @TIMING_RULES.rule(
@@ -507,7 +547,11 @@ def _length_amounts(s: Stream, j: int, located: bool) -> list[tuple[tuple[float 
         readings.append(((number.low, number.high), j + 1))
     article = s.has(cue("indefinite_articles"), j)
     if article is not None:
-        readings.append(((1.0, 1.0), article))
+        counted = s.number(article)  # "over a two-week period"
+        readings.append(((counted.low, counted.high), article + 1) if counted else ((1.0, 1.0), article))
+    ranged = between(s, j)
+    if ranged is not None:
+        readings.append(((ranged[0].low, ranged[0].high), ranged[1]))
     vague = s.has(cue("vague_amounts"), j)
     if vague is not None:
         readings.append((None, vague))
@@ -542,7 +586,7 @@ def _length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     if reading is None:
         return None
     amount, unit = reading
-    start, stop = s.span(i, unit[1])
+    start, stop = s.span(i, s.skip(cue("length_nouns"), unit[1]))
     if amount is None:
         return Element("bounds", start, stop, Timing(bounds_unit=unit[0]), tier=2, vague=True)
     low, high = amount or (None, None)
@@ -551,6 +595,36 @@ def _length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     elif qualifier == LOWER:
         high = None
     return Element("bounds", start, stop, Timing(bounds_low=low, bounds_high=high, bounds_unit=unit[0]), tier=2)
+
+
+@TIMING_RULES.rule(
+    "length-of-a-course",
+    Example("Ketamine therapy\n\nThe clinic offers a six-week program of ketamine infusions.", "schedule_phases",
+            {"bounds_low": 6, "bounds_high": 6, "bounds_unit": "wk"}),
+    Example("Ketamine therapy\n\nIt is a four-week course of eight sessions.", "schedule_phases",
+            {"count": 8, "bounds_high": 4, "bounds_unit": "wk"}),
+    Example("Ketamine therapy\n\nShe finished a six-week course of antibiotics before it.", "schedules", {},
+            absent=True))
+def _course_length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
+    article = s.has(cue("indefinite_articles"), i, joined=False)
+    number = s.number(article) if article is not None else None
+    unit = _unit(s, article + 1) if number is not None and article is not None else None
+    course = s.has(cue("course_nouns"), unit[1]) if unit else None
+    if course is None or unit is None or number is None:
+        return None
+    timing = Timing(bounds_low=number.low, bounds_high=number.high, bounds_unit=unit[0])
+    end = course
+    of = s.has(cue("of_words"), course)  # "a six-week course of 12 infusions"
+    if of is not None:
+        counted = s.number(of)
+        given = administration(s, of + 1 if counted else of, cues)
+        if given is not None:
+            end = given
+            if counted is not None and counted.low >= 1:
+                timing = replace(timing, count=_whole(counted.low),
+                                 count_max=_whole(counted.high) if counted.high != counted.low else None)
+    start, stop = s.span(i, end)
+    return Element("bounds", start, stop, timing, tier=1)
 
 
 def _bare_adverb(s: Stream, i: int) -> Element | None:
