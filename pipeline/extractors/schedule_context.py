@@ -261,7 +261,8 @@ def _defined_route(page: Page, stated: Stated, drug: str) -> Named | None:
     for mention in page.main_drugs.items:
         if mention.value != drug:
             continue
-        following = page.own_routes.starting_in(mention.end, mention.end + 200)
+        sentence = page.annotated.sentence_at(mention.start)
+        following = page.own_routes.starting_in(mention.end, sentence.end if sentence else mention.end)
         if following and defined(page.annotated, mention, following[0], page.cues):
             found.setdefault(following[0].value, following[0])
     return next(iter(found.values())) if len(found) == 1 else None

@@ -3,7 +3,7 @@ routes that name another drug's route left out, and the drug a text equates with
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from pipeline.engine.annotate import Annotated
@@ -50,9 +50,14 @@ def _blank(text: str, start: int, end: int) -> bool:
     return start <= end and all(c in _SPACE for c in text[start:end])
 
 
+def _sentence_start(annotated: Annotated, position: int) -> int:
+    sentence = annotated.sentence_at(position)
+    return sentence.start if sentence else position
+
+
 def _ending_at(annotated: Annotated, list_name: str, position: int) -> Mention | None:
-    """The mention of a list whose end is the last non-space character before position."""
-    found = annotated.mentions.last(list_name, max(0, position - 200), position)
+    """The mention of a list in position's sentence whose end is the last non-space character before position."""
+    found = annotated.mentions.last(list_name, _sentence_start(annotated, position), position)
     return found if found is not None and _blank(annotated.text, found.end, position) else None
 
 
@@ -155,8 +160,7 @@ def route_drugs(annotated: Annotated, drugs: Spans, cues: ScheduleCues) -> dict[
     found: dict[str, set[str]] = {}
     for route in annotated.of(ROUTES):
         named = Named(route.start, route.end, route.value)
-        index = bisect_right(drugs.ends, route.start)
-        for drug in drugs.items[max(0, index - 3):index]:
+        for drug in drugs.inside(_sentence_start(annotated, route.start), route.start):
             if drug.value in main and apposed(annotated, drug, named, cues):
                 found.setdefault(route.value, set()).add(drug.value)
     return {route: next(iter(ids)) for route, ids in found.items() if len(ids) == 1}

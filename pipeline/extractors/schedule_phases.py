@@ -52,7 +52,7 @@ class Said:
         annotated = self.annotated
         if annotated.of(VERBS, self.start, self.end):
             return True
-        return any(_ending_at_word(annotated, cue("of_words"), m.start) is None
+        return any(_word_before(annotated, cue("of_words"), self.start, m.start) is None
                    for m in annotated.of(cue("course_nouns"), self.start, self.end))
 
     @cached_property
@@ -88,9 +88,9 @@ class Said:
         return found[0].value if found else None
 
 
-def _ending_at_word(annotated: Annotated, list_name: str, position: int) -> object | None:
-    """A mention of the list that is the word right before position."""
-    words = annotated.word_spans(max(0, position - 40), position)
+def _word_before(annotated: Annotated, list_name: str, start: int, position: int) -> object | None:
+    """A mention of the list that is the word right before position (not before start)."""
+    words = annotated.word_spans(start, position)
     if not words:
         return None
     return annotated.mentions.covering(list_name, *words[-1])
@@ -251,7 +251,7 @@ def _length_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
         return REJECT
     bounds = next(e for e in c.group.elements if e.kind == "bounds")
     annotated = c.said.annotated
-    words = annotated.word_spans(max(0, bounds.start - 200), bounds.start)[-cues.length_giving_words:]
+    words = annotated.word_spans(c.said.start, bounds.start)[-cues.length_giving_words:]
     giving = [m for name in (ADMINISTRATIONS, VERBS) for m in annotated.of(name, words[0][0], bounds.start)] \
         if words else []
     if giving:
@@ -335,8 +335,8 @@ def _as_needed_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
         return None
     element = next(e for e in c.group.elements if e.kind == "as-needed")
     annotated = c.said.annotated
-    before = annotated.word_spans(max(0, element.start - 200), element.start)[-cues.as_needed_reach_words:]
-    after = annotated.word_spans(element.end, element.end + 200)[:cues.as_needed_reach_words]
+    before = annotated.word_spans(c.said.start, element.start)[-cues.as_needed_reach_words:]
+    after = annotated.word_spans(element.end, c.said.end)[:cues.as_needed_reach_words]
     windows = [(before[0][0], element.start)] if before else []
     windows += [(element.end, after[-1][1])] if after else []
     giving = any(annotated.of(name, *window) for name in (ADMINISTRATIONS, VERBS) for window in windows)

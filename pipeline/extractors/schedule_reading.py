@@ -7,11 +7,22 @@ from bisect import bisect_left, insort
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.matcher import Mention
 from pipeline.extractors.schedule_cues import ScheduleCues, cue
-from pipeline.extractors.schedule_timing import TIMING_RULES, UNITS, Element, Timing
+from pipeline.extractors.schedule_timing import (
+    ADMINISTRATIONS,
+    ADVERBS,
+    COURSES,
+    TIMING_RULES,
+    TRIGGERS,
+    UNITS,
+    Element,
+    Timing,
+)
 from pipeline.extractors.schedule_tokens import Stream, stream
 
 LABELS = cue("labels")
 RATE_JOINERS = (cue("alternative_words"), cue("rate_range_words"))
+ANCHORS = (UNITS, ADVERBS, cue("weekdays"), cue("weekdays_recurring"), cue("as_needed"), cue("alternating_words"),
+           cue("single_counts"))
 _MERGE_GAP = " ,\t\n\u00a0"
 
 
@@ -104,13 +115,14 @@ def _connectors(s: Stream, cues: ScheduleCues) -> list[tuple[int, int]]:
     complete"."""
     spans = [(m.start, m.end) for m in s.annotated.of(cue("sequence_connectors"), s.start, s.end)]
     nouns = (cue("phase_connector_nouns"), UNITS)
-    for i in range(len(s)):
-        lead = s.has(cue("phase_connector_leads"), i, joined=False)
-        end = _phrase_connector(s, lead, nouns, cues) if lead is not None else None
+    for mention in s.annotated.of(cue("phase_connector_leads"), s.start, s.end):
+        i = s.index_at(mention.start)
+        end = _phrase_connector(s, s.index_at(mention.end), nouns, cues)
         if end is not None:
             spans.append(s.span(i, end))
-        lead = s.has(cue("completion_leads"), i, joined=False)
-        end = _phrase_connector(s, lead, (cue("phase_connector_nouns"),), cues) if lead is not None else None
+    for mention in s.annotated.of(cue("completion_leads"), s.start, s.end):
+        i = s.index_at(mention.start)
+        end = _phrase_connector(s, s.index_at(mention.end), (cue("phase_connector_nouns"),), cues)
         done = s.has(cue("completions"), end) if end is not None else None
         if done is not None:
             spans.append(s.span(i, done))
@@ -135,10 +147,27 @@ def _header_end(s: Stream, label: Mention) -> bool:
     return False
 
 
+def _timed(annotated: Annotated, start: int, end: int) -> bool:
+    """Whether a sentence may hold a timing element: a time unit, rate adverb, weekday, as-needed or single
+    administration, or a number beside an administration noun. Others are read for connectors and labels only."""
+    if any(annotated.mentions.first(name, start, end) for name in ANCHORS):
+        return True
+    return bool(annotated.numbers_in(start, end)) and annotated.mentions.first(ADMINISTRATIONS, start, end) is not None
+
+
 def read_elements(annotated: Annotated, start: int, end: int, cues: ScheduleCues) -> list[Element]:
     """A sentence -> its elements in text order (timing elements never overlap)."""
+    timed = _timed(annotated, start, end)
+    if not timed and annotated.mentions.first(LABELS, start, end) is None:
+        return []  # no timing and no label: no phase, and nothing for a phase to follow
     s = stream(annotated, start, end)
-    candidates = [element for i in range(len(s)) for _, element in TIMING_RULES.answers(s, i, cues)]
+    candidates = []
+    if timed:
+        starting = s.starting(TRIGGERS)
+        for i, token in enumerate(s.tokens):
+            before_course = i + 1 < len(s) and COURSES in starting[i + 1]
+            if token.number is not None or starting[i] or before_course:
+                candidates += [element for _, element in TIMING_RULES.answers(s, i, cues)]
     timing = _merge_alternatives(annotated, _select(candidates))
     occupied = _Taken()
     for element in timing:

@@ -162,6 +162,13 @@ def _adverb_period(value: str) -> tuple[float, str]:
 
 
 TIMING_RULES: RuleTable[Element] = RuleTable("schedule timing elements")
+COURSES = cue("course_nouns")
+# The lists a timing element may start with (besides a number, and a word before a course noun).
+TRIGGERS = (UNITS, ADVERBS, APPROXIMATIONS, UPPER, LOWER, COURSES, cue("every_words"), cue("articles"),
+            cue("indefinite_articles"), cue("interval_leads"), cue("spacing_verbs"), cue("weekday_leads"),
+            cue("weekdays"), cue("weekdays_recurring"), cue("single_counts"), cue("position_open_starts"),
+            cue("position_units"), cue("bounds_prepositions"), cue("as_needed"), cue("alternating_words"),
+            cue("range_leads"))
 
 
 @TIMING_RULES.rule(

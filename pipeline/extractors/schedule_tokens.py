@@ -106,6 +106,16 @@ class Stream:
             return None
         return found if all(c in JOINING for c in self.text[found.end:position]) else None
 
+    def starting(self, list_names: tuple[str, ...]) -> list[set[str]]:
+        """Per token, which of the lists have a mention starting at it."""
+        found: list[set[str]] = [set() for _ in self.tokens]
+        for name in list_names:
+            for position in self.mentions_at(name):
+                index = self.index_at(position)
+                if index < len(self.tokens) and self.tokens[index].start == position:
+                    found[index].add(name)
+        return found
+
     def span(self, first: int, after: int) -> tuple[int, int]:
         """Character span of tokens first .. after - 1."""
         return self.tokens[first].start, self.tokens[after - 1].end

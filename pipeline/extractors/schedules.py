@@ -118,7 +118,7 @@ def _whole_cell(annotated: Annotated, cell: tuple[int, int]) -> bool:
 
 def _label_block(annotated: Annotated, block: Block) -> str | None:
     """"Maintenance Phase:", "The induction period (weeks 1-4):": a block that only names a phase -> its label."""
-    if not annotated.content(block):
+    if not annotated.content(block) or annotated.mentions.first(LABELS, block.start, block.end) is None:
         return None
     s = stream(annotated, block.start, block.end)
     article = s.has(cue("articles"), 0, joined=False)
