@@ -461,3 +461,29 @@ def test_a_schedule_carries_its_drug_form_and_the_words_that_decided_it(text: st
     schedule = extract_text(text).schedules[0]
     assert schedule.drug_form == form
     assert text[schedule.drug_form_start:schedule.drug_form_end] == words
+
+
+def test_a_table_column_named_by_a_unit_gives_each_row_its_position(extract: Extractor) -> None:
+    text = ("Esketamine dosing\n\nPhase | Week | How often\nInduction | 1-4 | Twice weekly\n"
+            "Maintenance | 5-8 | Once weekly\nMaintenance | 9+ | Every 2 weeks\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [
+        {"label": "induction", "frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4,
+         "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4,
+         "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 2, "period_unit": "wk"}]
+
+
+def test_phases_under_successive_label_headings_are_one_schedule(extract: Extractor) -> None:
+    text = ("Dosing\n\nInduction Phase\n\nPatients receive ketamine infusions twice a week for four weeks.\n\n"
+            "Maintenance Phase\n\nInfusions are given once a month.\n")
+    (schedule,) = extract(text)
+    assert [(p.label, p.frequency, p.period_unit) for p in schedule.phases] == [
+        ("induction", 2, "wk"), ("maintenance", 1, "mo")]
+
+
+def test_the_first_n_administrations_are_a_count_but_not_after_a_preposition(extract: Extractor) -> None:
+    (schedule,) = extract("Ketamine therapy\n\nThe first six infusions are given over two to three weeks.\n")
+    assert _timing(schedule) == [{"label": "unspecified", "count": 6, "bounds_low": 2, "bounds_high": 3,
+                                  "bounds_unit": "wk"}]

@@ -18,6 +18,7 @@ from pipeline.extractors.schedule_doses import DosePlace, phase_dose
 from pipeline.extractors.schedule_mentions import Named
 from pipeline.extractors.schedule_phases import SESSION_UNITS, DraftPhase, Said, draft_phases
 from pipeline.extractors.schedule_reading import read_elements
+from pipeline.extractors.schedule_tables import column_positions, timing_tables, unit_columns
 from pipeline.extractors.schedule_timing import ADMINISTRATIONS, VERBS, Timing
 from pipeline.extractors.schedule_tokens import stream
 from pipeline.records import Phase, Schedule
@@ -70,6 +71,7 @@ class _Document:
     cues: ScheduleCues
     page: Page
     tables: frozenset[int]  # rows of a dosing table under a header of timing columns
+    columns: dict[int, list[tuple[int, str]]]  # rows under a header cell naming a unit ("Week"): (cell, unit)
     label_blocks: dict[int, str]  # blocks that only name a phase ("Induction phase:") -> the label
     forms: FormCues
     default_form: Form | None  # the form the document names most
@@ -79,6 +81,9 @@ def _parse(doc: _Document, sentence: Sentence) -> _Parsed:
     annotated = doc.annotated
     said = Said(annotated, sentence.start, sentence.end, doc.page.drugs, doc.cues)
     elements = read_elements(annotated, sentence.start, sentence.end, doc.cues)
+    if sentence.block in doc.columns:
+        elements = column_positions(annotated, annotated.blocks[sentence.block], doc.columns[sentence.block],
+                                    elements)
     phases = draft_phases(elements, said, doc.cues)
     first = elements[0] if elements else None
     timed = [e for e in elements if e.timing.groups() or e.kind == "position"]
@@ -91,29 +96,6 @@ def _parse(doc: _Document, sentence: Sentence) -> _Parsed:
     context = named or gives or sentence.block in doc.tables
     session = bool(phases) and all(_in_session(p.timing) for p in phases)
     return _Parsed(sentence, annotated.blocks[sentence.block], tuple(phases), continues, row, context, session)
-
-
-def _timing_tables(annotated: Annotated) -> frozenset[int]:
-    """Table rows under a header row whose columns name timing ("Phase | How often | How long"): the rows of a
-    dosing table, which state a schedule even when no row names a giving, drug or route."""
-    found: set[int] = set()
-    header = False
-    for block in annotated.blocks:
-        if block.kind not in ("row", "group"):
-            header = False
-        elif header:
-            found.add(block.index)
-        else:
-            header = any(_whole_cell(annotated, cell) for cell in block.cells)
-    return frozenset(found)
-
-
-def _whole_cell(annotated: Annotated, cell: tuple[int, int]) -> bool:
-    start, end = cell
-    while end > start and annotated.text[end - 1] in " :\t":
-        end -= 1
-    found = annotated.mentions.first(cue("table_timing_columns"), start, end)
-    return found is not None and found.start == start and found.end == end
 
 
 def _label_block(annotated: Annotated, block: Block) -> str | None:
@@ -174,6 +156,7 @@ class _Link:
     sections: tuple[int, ...]
     label_blocks: dict[int, str]
     cues: ScheduleCues
+    headed: bool  # a block that only names a phase stands right before the sentence ("Maintenance Phase")
 
 
 def _contiguous(previous: _Parsed, item: _Parsed) -> bool:
@@ -215,6 +198,16 @@ def _contiguous_rows(link: _Link) -> bool | None:
 
 
 @CHAIN_RULES.rule(
+    "phases-under-successive-label-blocks",
+    Example("Dosing\n\nInduction Phase\n\nPatients receive ketamine infusions twice a week for four weeks.\n\n"
+            "Maintenance Phase\n\nInfusions are given once a month.", "schedule_phases",
+            {"label": "maintenance", "frequency": 1, "period_unit": "mo"}))
+def _successive_labels(link: _Link) -> bool | None:
+    labelled = any(p.block_label for item in link.chain.items for p in item.phases)
+    return True if link.headed and labelled and link.chain.gap <= link.cues.max_gap_sentences else None
+
+
+@CHAIN_RULES.rule(
     "adjacent-rows",
     Example("Ketamine Infusion Protocol\n\nWeeks 1-2 three infusions per week\nWeeks 3-4 twice weekly\n",
             "schedule_phases", {"quote": "Weeks 3-4 twice weekly", "label": "induction"}))
@@ -249,8 +242,9 @@ def _chains(parsed: list[_Parsed], sections: tuple[int, ...], label_blocks: dict
                 current.gap += 1
                 current = None if _opens_section(item.block, label_blocks) else current
             continue
-        decided = CHAIN_RULES.decide(_Link(current, current.items[-1], item, sections, label_blocks, cues)) \
+        link = _Link(current, current.items[-1], item, sections, label_blocks, cues, pending is not None) \
             if current is not None else None
+        decided = CHAIN_RULES.decide(link) if link is not None else None
         joins = decided is not None and decided[1]
         labelled = _with_label(item, pending[0]) if pending else item
         if joins and current is not None:
@@ -483,8 +477,8 @@ def extract_schedules(reading: Reading, source_id: str, settings: Settings) -> t
     label_blocks = {b.index: label for b in annotated.blocks if (label := _label_block(annotated, b))}
     sections = _sections(annotated, label_blocks)
     page = Page(annotated, cues, sections)
-    doc = _Document(annotated, cues, page, _timing_tables(annotated), label_blocks, settings.forms,
-                    reading.default_form)
+    doc = _Document(annotated, cues, page, timing_tables(annotated), unit_columns(annotated), label_blocks,
+                    settings.forms, reading.default_form)
     parsed = [_parse(doc, sentence) for sentence in _content_sentences(reading)]
     chains = _chains(parsed, sections, label_blocks, cues)
     page.claimed = [(item.sentence.start, item.sentence.end) for chain in chains for item in chain.items]
