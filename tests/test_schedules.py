@@ -487,3 +487,40 @@ def test_the_first_n_administrations_are_a_count_but_not_after_a_preposition(ext
     (schedule,) = extract("Ketamine therapy\n\nThe first six infusions are given over two to three weeks.\n")
     assert _timing(schedule) == [{"label": "unspecified", "count": 6, "bounds_low": 2, "bounds_high": 3,
                                   "bounds_unit": "wk"}]
+
+
+def test_a_role_named_first_takes_the_timing_of_the_sentence_after_it(extract: Extractor) -> None:
+    text = ("Ketamine therapy\n\nYour treatment begins with six infusions over two to three weeks. After the initial "
+            "series, most patients need booster infusions. Boosters are typically scheduled every three to six "
+            "weeks.\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [
+        {"label": "induction", "count": 6, "bounds_low": 2, "bounds_high": 3, "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 3, "period_max": 6, "period_unit": "wk"}]
+
+
+def test_a_rate_in_the_next_sentence_completes_a_course_told_without_one(extract: Extractor) -> None:
+    text = ("At-home ketamine\n\nOur program includes 6 guided ketamine sessions over 4 weeks. Sessions are spaced 3 "
+            "to 4 days apart. After your first 6 sessions, you can continue with maintenance sessions once or twice "
+            "a month.\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [
+        {"label": "induction", "count": 6, "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk", "frequency": 1,
+         "period": 3, "period_max": 4, "period_unit": "d"},
+        {"label": "maintenance", "frequency": 1, "frequency_max": 2, "period": 1, "period_unit": "mo"}]
+    assert schedule.phases[0].quote == "6 guided ketamine sessions over 4 weeks. Sessions are spaced 3 to 4 days apart"
+
+
+def test_a_connector_after_the_timing_continues_the_schedule(extract: Extractor) -> None:
+    text = ("IM ketamine\n\nIntramuscular ketamine injections are usually given once a week for 6 to 8 weeks. Some "
+            "patients benefit from an injection every 10 to 14 days afterward.\n")
+    (schedule,) = extract(text)
+    assert [p.label for p in schedule.phases] == ["induction", "maintenance"]
+
+
+def test_list_items_under_a_lead_in_that_names_the_dose(extract: Extractor) -> None:
+    text = ("How to use the nasal spray\n\nThe recommended dose for adults is:\nWeeks 1-4: 56 mg or 84 mg twice a week\n"
+            "Weeks 5-8: 56 mg or 84 mg once a week\nFrom week 9: 56 mg or 84 mg every 2 weeks or once a week\n")
+    (schedule,) = extract(text)
+    assert [(p.frequency, p.period, p.period_max, p.bounds_high, p.dose_low, p.dose_high) for p in schedule.phases] == [
+        (2, 1, None, 4, 56, 84), (1, 1, None, 4, 56, 84), (1, 1, 2, None, 56, 84)]

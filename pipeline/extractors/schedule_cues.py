@@ -29,6 +29,7 @@ class ScheduleCues:
     max_gap_sentences: int
     length_giving_words: int
     count_verb_words: int
+    count_blocker_words: int
     apposition_words: int
     title_lines: int
     price_window_words: int

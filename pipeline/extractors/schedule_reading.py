@@ -114,7 +114,7 @@ def _connectors(s: Stream, cues: ScheduleCues) -> list[tuple[int, int]]:
     """Spans of every sequence connector: listed phrases, "following the ... phase", "once the ... phase is
     complete"."""
     spans = [(m.start, m.end) for m in s.annotated.of(cue("sequence_connectors"), s.start, s.end)]
-    nouns = (cue("phase_connector_nouns"), UNITS)
+    nouns = (cue("phase_connector_nouns"), UNITS, ADMINISTRATIONS)
     for mention in s.annotated.of(cue("phase_connector_leads"), s.start, s.end):
         i = s.index_at(mention.start)
         end = _phrase_connector(s, s.index_at(mention.end), nouns, cues)

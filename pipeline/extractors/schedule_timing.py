@@ -408,11 +408,28 @@ def _weekdays(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
                                                period_unit="wk"))
 
 
-def _count(s: Stream, i: int, end: int, number: NumberSpan, qualifier: str | None) -> Element | None:
+def blocked(s: Stream, i: int, cues: ScheduleCues) -> bool:
+    """A count at token i is a point in time or a part of a course: a blocker before it ("after two sessions"),
+    maybe past a few filler words ("after your first six sessions"), or a preposition before "the first"/"the
+    last" ("in the first two infusions")."""
+    j, part = i, False
+    for _ in range(cues.count_blocker_words + 1):
+        if s.ends_before(cue("count_blockers"), j) is not None:
+            return True
+        if part and s.ends_before(cue("ordinal_count_blockers"), j) is not None:
+            return True
+        filler = s.ends_before(cue("count_blocker_fillers"), j)
+        if filler is None:
+            return False
+        part = part or s.ends_before(cue("count_part_words"), j) is not None
+        j = s.index_at(filler.start)
+    return False
+
+
+def _count(s: Stream, i: int, end: int, number: NumberSpan, qualifier: str | None,
+           cues: ScheduleCues) -> Element | None:
     """A count element over tokens i .. end - 1 ("up to 6 infusions" counts 1 to 6)."""
-    if number.low < 1 or not float(number.low).is_integer():
-        return None
-    if s.ends_before(cue("count_blockers"), i) is not None:
+    if number.low < 1 or not float(number.low).is_integer() or blocked(s, i, cues):
         return None
     low, high = _whole(number.low), _whole(number.high)
     if qualifier == UPPER:
@@ -441,7 +458,7 @@ def _course_of(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     if number is None:
         start, stop = s.span(i, end)
         return Element("course", start, stop, tier=1)
-    return _count(s, i, end, number, qualifier)
+    return _count(s, i, end, number, qualifier, cues)
 
 
 @TIMING_RULES.rule(
@@ -453,7 +470,7 @@ def _administration_course(s: Stream, i: int, cues: ScheduleCues) -> Element | N
     number = s.number(j, joined=article is not None)
     noun = s.has(ADMINISTRATIONS, j + 1) if number is not None else None
     end = s.has(cue("course_nouns"), noun) if noun is not None else None
-    return _count(s, i, end, number, None) if end is not None and number is not None else None
+    return _count(s, i, end, number, None, cues) if end is not None and number is not None else None
 
 
 @TIMING_RULES.rule(
@@ -470,7 +487,7 @@ def _count_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     number = ranged[0] if ranged else s.number(j, joined=qualifier is not None)
     after = ranged[1] if ranged else j + 1
     end = administration(s, after, cues) if number is not None else None
-    return _count(s, i, end, number, qualifier) if end is not None and number is not None else None
+    return _count(s, i, end, number, qualifier, cues) if end is not None and number is not None else None
 
 
 @TIMING_RULES.rule(
@@ -486,7 +503,7 @@ def _times_over(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     end = s.skip(cue("times_words"), i + 1)
     if (end == i + 1 and number.kind not in TIMES) or s.has(cue("bounds_prepositions"), end) is None:
         return None
-    return _count(s, i, end, number, None)
+    return _count(s, i, end, number, None, cues)
 
 
 @TIMING_RULES.rule(
@@ -496,7 +513,7 @@ def _times_over(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 def _single(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     single = s.has(cue("single_counts"), i, joined=False)
     end = administration(s, single, cues) if single is not None else None
-    if end is None or s.ends_before(cue("count_blockers"), i) is not None:
+    if end is None or blocked(s, i, cues):
         return None
     start, stop = s.span(i, end)
     return Element("count", start, stop, Timing(count=1), tier=1, single=True)

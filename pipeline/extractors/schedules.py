@@ -13,7 +13,7 @@ from pipeline.engine.layout import Block
 from pipeline.engine.rules import Example, RuleTable
 from pipeline.engine.sentences import Sentence
 from pipeline.extractors.schedule_context import UNSPECIFIED, Page, Stated, schedule_drug, schedule_route
-from pipeline.extractors.schedule_cues import ROUTES, ScheduleCues, cue
+from pipeline.extractors.schedule_cues import DRUGS, ROUTES, ScheduleCues, cue
 from pipeline.extractors.schedule_doses import DosePlace, phase_dose
 from pipeline.extractors.schedule_mentions import Named
 from pipeline.extractors.schedule_phases import SESSION_UNITS, DraftPhase, Said, draft_phases
@@ -30,6 +30,7 @@ LABELS = cue("labels")
 ROW_KINDS = ("item", "row")
 SECTION_KINDS = ("heading", "question")
 EXCLUSION = "exclusion"  # the scope of a list of exclusion criteria
+GIVINGS = (ADMINISTRATIONS, VERBS, DRUGS, ROUTES, cue("dose_units"))
 _QUOTES_AND_SPACE = " \t\n\"“‘'(["
 _TRAILING = ".;:,"
 
@@ -77,6 +78,17 @@ class _Document:
     default_form: Form | None  # the form the document names most
 
 
+def _gives(annotated: Annotated, start: int, end: int) -> bool:
+    """The words name a giving: an administration, a verb of giving, a drug, a route or a dose ("56 mg")."""
+    return any(annotated.mentions.first(name, start, end) for name in GIVINGS)
+
+
+def _lead_in_gives(annotated: Annotated, block: Block) -> bool:
+    """The lead-in a list item hangs under names a giving ("The recommended dose for adults is:")."""
+    parent = annotated.blocks[block.parent] if block.parent is not None else None
+    return parent is not None and parent.kind == "lead-in" and _gives(annotated, parent.start, parent.end)
+
+
 def _parse(doc: _Document, sentence: Sentence) -> _Parsed:
     annotated = doc.annotated
     said = Said(annotated, sentence.start, sentence.end, doc.page.drugs, doc.cues)
@@ -88,12 +100,14 @@ def _parse(doc: _Document, sentence: Sentence) -> _Parsed:
     first = elements[0] if elements else None
     timed = [e for e in elements if e.timing.groups() or e.kind == "position"]
     connectors = [e for e in elements if e.kind == "connector"]
-    continues = bool(connectors and (not timed or connectors[0].start < timed[0].start))
+    # "After that, ...", "Some patients then move to ...", "... every 10 to 14 days afterward": a connector before
+    # any timing, or after all of it, continues a schedule
+    continues = bool(connectors and (not timed or connectors[0].start < timed[0].start
+                                     or connectors[-1].start >= max(e.end for e in timed)))
     row = bool(first and (first.kind == "position" or (first.kind == "label" and first.header))
                and _opens_with(annotated, sentence, first.start))
-    named = bool(said.named or annotated.of(ROUTES, sentence.start, sentence.end))
-    gives = any(annotated.of(name, sentence.start, sentence.end) for name in (ADMINISTRATIONS, VERBS))
-    context = named or gives or sentence.block in doc.tables
+    context = _gives(annotated, sentence.start, sentence.end) or sentence.block in doc.tables \
+        or _lead_in_gives(annotated, annotated.blocks[sentence.block])
     session = bool(phases) and all(_in_session(p.timing) for p in phases)
     return _Parsed(sentence, annotated.blocks[sentence.block], tuple(phases), continues, row, context, session)
 
@@ -186,6 +200,38 @@ def _apart(link: _Link) -> bool | None:
             {"label": "maintenance", "frequency": 1, "period_unit": "mo"}))
 def _continues(link: _Link) -> bool | None:
     return True if link.item.continues and link.chain.gap <= link.cues.max_gap_sentences else None
+
+
+@CHAIN_RULES.rule(
+    "fills-the-phase-it-names",
+    Example("Ketamine therapy\n\nPatients start with six infusions over two weeks. After the initial series, most "
+            "patients need booster infusions. Boosters are scheduled every three to six weeks.", "schedule_phases",
+            {"label": "maintenance", "period": 3, "period_max": 6}))
+def _fills(link: _Link) -> bool | None:
+    placeholder = link.previous.phases[-1]
+    first = link.item.phases[0]
+    named = placeholder.label is not None and not placeholder.timing.groups()
+    same = first.label in (None, placeholder.label)
+    return True if named and same and link.chain.gap <= link.cues.max_gap_sentences else None
+
+
+def _complements(before: DraftPhase, after: DraftPhase) -> bool:
+    """A rate alone that completes a course told without one: "Our program includes 6 sessions over 4 weeks." then
+    "Sessions are spaced 3 to 4 days apart."."""
+    said, adds = before.timing.groups(), after.timing.groups()
+    return bool(said) and "rate" not in said and adds == {"rate"} and after.label is None and not after.connected \
+        and not _in_session(after.timing)
+
+
+@CHAIN_RULES.rule(
+    "completes-the-phase-before",
+    Example("Ketamine therapy\n\nOur program includes 6 ketamine sessions over 4 weeks. Sessions are spaced 3 to 4 "
+            "days apart.", "schedule_phases", {"count": 6, "bounds_high": 4, "period": 3, "period_max": 4}))
+def _completes(link: _Link) -> bool | None:
+    item, previous = link.item, link.previous
+    adjacent = item.sentence.index == previous.sentence.index + 1 and item.block.index == previous.block.index
+    lone = len(item.phases) == 1 and item.context
+    return True if adjacent and lone and _complements(previous.phases[-1], item.phases[0]) else None
 
 
 @CHAIN_RULES.rule(
@@ -353,6 +399,25 @@ def _labels(phases: list[DraftPhase], sentences: list[int], cues: ScheduleCues) 
     return labels
 
 
+def _filled(members: list[tuple[_Parsed, DraftPhase]]) -> list[tuple[_Parsed, DraftPhase]]:
+    """A phase that only names a role ("most patients need booster infusions") followed by the phase that gives
+    its timing ("Boosters are scheduled every three to six weeks") is that phase: the role goes to it. A rate in
+    the next sentence that completes a course told without one is part of it (its span reaches over both)."""
+    result: list[tuple[_Parsed, DraftPhase]] = []
+    for item, phase in members:
+        before = result[-1][1] if result else None
+        if before is not None and not before.timing.groups() and before.label in (None, phase.label) \
+                and phase.timing.groups():
+            result[-1] = (item, phase if phase.label else replace(phase, label=before.label))
+            continue
+        if before is not None and item is not result[-1][0] and item.block.index == result[-1][0].block.index \
+                and _complements(before, phase):
+            result[-1] = (result[-1][0], replace(before, end=phase.end, timing=before.timing.combine(phase.timing)))
+            continue
+        result.append((item, phase))
+    return result
+
+
 def _split_by_drug(chain: _Chain) -> list[list[tuple[_Parsed, DraftPhase]]]:
     """A chain -> its schedules: a phase naming another drug than the schedule's starts a new schedule."""
     groups: list[list[tuple[_Parsed, DraftPhase]]] = []
@@ -401,6 +466,7 @@ def _span(doc: _Document, members: list[tuple[_Parsed, DraftPhase]], narrow: boo
 
 def _schedule(doc: _Document, members: list[tuple[_Parsed, DraftPhase]], shared: bool, lead: int | None,
               phased: set[int]) -> Schedule | None:
+    members = _filled(members)
     phases = [phase for _, phase in members]
     if not any(phase.timing.groups() for phase in phases):
         return None
