@@ -267,6 +267,8 @@ def _length_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
     Example("Ketamine therapy\n\nEach device delivers two sprays.", "schedules", {}, absent=True),
     Example("Ketamine therapy\n\nIt was a trial of a single infusion of ketamine or saline placebo.",
             "schedule_phases", {"count": 1}),
+    Example("Ketamine therapy\n\nA single dose of Spravato may make you feel dissociated for about 2 hours.",
+            "schedules", {}, absent=True),
     Example("My story\n\nBy March I had done six ketamine sessions.", "schedule_phases", {"count": 6}))
 def _count_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
     if c.alone != "count" or c.said.gives or _single_of_a_drug(c):
@@ -279,11 +281,12 @@ def _count_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
 
 
 def _single_of_a_drug(c: Candidate) -> bool:
-    """A single administration of a drug: "a single infusion of ketamine", "a single ketamine infusion"."""
+    """A study of a single administration of a drug: "a trial of a single infusion of ketamine" ("A single dose
+    of Spravato may make you feel dissociated" says what one dose does)."""
     element = next(e for e in c.group.elements if e.kind == "count")
-    if not element.single:
-        return False
     annotated = c.said.annotated
+    if not element.single or not annotated.of(cue("study_nouns"), c.said.start, c.said.end):
+        return False
     if annotated.of(DRUGS, element.start, element.end):
         return True
     words = annotated.word_spans(element.end, c.said.end)[:2]
@@ -350,7 +353,9 @@ def _plausible(group: _Group, said: Said, cues: ScheduleCues) -> Timing | None:
     for element in group.elements:
         if element.kind != "course":
             timing = timing.combine(element.timing)
-    if timing.bounds_unit in SESSION_UNITS and timing.count is None and timing.period_unit not in SESSION_UNITS:
+    # how long one administration (or its effect) lasts: minutes and hours bound only a sitting of several doses
+    one = timing.count is None or (timing.count == 1 and timing.count_max is None)
+    if timing.bounds_unit in SESSION_UNITS and one and timing.period_unit not in SESSION_UNITS:
         timing = replace(timing, bounds_low=None, bounds_high=None, bounds_unit=None)
     decided = PLAUSIBILITY_RULES.decide(Candidate(group, timing, said), cues)
     if decided is not None and decided[1] is REJECT:

@@ -392,6 +392,8 @@ def _more_weekdays(s: Stream, j: int) -> tuple[list[tuple[str, bool]], int]:
     "named-weekdays",
     Example("Ketamine therapy\n\nInfusions are given on Mondays, Wednesdays and Fridays.", "schedule_phases",
             {"frequency": 3, "period": 1, "period_unit": "wk"}),
+    Example("Ketamine therapy\n\nThe protocol is an infusion on Monday, Wednesday and Friday for two weeks.",
+            "schedule_phases", {"frequency": 3, "period_unit": "wk", "bounds_high": 2}),
     Example("Ketamine therapy\n\nYour first infusion is on Monday.", "schedules", {}, absent=True))
 def _weekdays(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     every = s.has(cue("every_words"), i, joined=False)
@@ -401,7 +403,7 @@ def _weekdays(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
         return None
     more, end = _more_weekdays(s, first[2])
     days = [(first[0], first[1]), *more]
-    if every is None and not all(plural for _, plural in days):
+    if every is None and len(days) < 2 and not days[0][1]:  # "on Monday" alone is a date
         return None
     start, stop = s.span(i, end)
     return Element("rate", start, stop, Timing(frequency=len({day for day, _ in days}), period=1.0,
