@@ -28,6 +28,8 @@ class ScheduleCues:
     phase_connector_words: int
     max_gap_sentences: int
     length_giving_words: int
+    history_units: tuple[str, ...]
+    given_after_words: int
     count_verb_words: int
     count_blocker_words: int
     apposition_words: int

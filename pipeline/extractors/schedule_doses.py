@@ -25,12 +25,16 @@ class Dose:
 
 
 def _amount(s: Stream, i: int, joined: bool) -> tuple[float, float, str, int] | None:
-    """"56 mg", "56 or 84 mg", "0.5 mg/kg" at token i: low, high, unit and the next index."""
+    """"56 mg", "56 or 84 mg", "0.5 mg/kg", "56 milligrams (mg)" at token i: low, high, unit and the next index."""
     number = s.number(i, COUNTABLE, joined)
     unit = s.phrase(DOSE_UNITS, i + 1) if number is not None else None
     if number is None or unit is None:
         return None
-    return number.low, number.high, unit[0].value, unit[1]
+    after = unit[1]
+    restated = s.phrase(DOSE_UNITS, after, joined=False) if s.gap(after).strip() in ("(", "[") else None
+    if restated is not None and s.text[restated[0].end:restated[0].end + 1] in ")]":
+        after = restated[1]  # the unit's abbreviation in brackets
+    return number.low, number.high, unit[0].value, after
 
 
 def _joined_amount(s: Stream, j: int) -> tuple[float, float, str, int] | None:

@@ -65,16 +65,16 @@ class Said:
             return False
         return bool(named - main) or bool(self.annotated.of(cue("generic_medications"), self.start, self.end))
 
-    @cached_property
-    def placebo_only(self) -> bool:
-        """It gives a placebo and no main drug but as the placebo's name ("esketamine matched placebo")."""
+    def placebo_only(self, position: int) -> bool:
+        """Before position it gives a placebo and no main drug but as the placebo's name ("esketamine matched
+        placebo"); a drug named after the timing is compared with ("using the same titration as esketamine")."""
         annotated = self.annotated
-        placebos = annotated.of(cue("placebo"), self.start, self.end)
+        placebos = annotated.of(cue("placebo"), self.start, position)
         if not placebos:
             return False
         main = set(self.cues.main_drugs)
         starts = {p.start for p in placebos}
-        for drug in (n for n in self.named if n.value in main):
+        for drug in (n for n in self.named if n.value in main and n.end <= position):
             after = drug.end
             while after < self.end and annotated.text[after] in " \t-":
                 after += 1
@@ -222,9 +222,22 @@ PLAUSIBILITY_RULES: RuleTable[Timing] = RuleTable("schedule phase plausibility")
     Example("Arms\n\nParticipants will self-administer matching placebo, intranasally, twice per week for 4 weeks.",
             "schedules", {}, absent=True),
     Example("Arms\n\nParticipants self-administered esketamine matched placebo intranasally twice weekly.",
-            "schedules", {}, absent=True))
+            "schedules", {}, absent=True),
+    Example("Arms\n\nParticipants will self-administer matching placebo, intranasally, twice per week using the same "
+            "titration as esketamine.", "schedules", {}, absent=True))
 def _placebo(c: Candidate, cues: ScheduleCues) -> Timing | None:
-    return REJECT if c.said.placebo_only else None
+    """What is given is named before the timing or right after it ("a single infusion of ketamine")."""
+    last = max((e.end for e in c.group.elements), default=c.said.start)
+    words = c.said.annotated.word_spans(last, c.said.end)[:cues.given_after_words]
+    return REJECT if c.said.placebo_only(words[-1][1] if words else last) else None
+
+
+@PLAUSIBILITY_RULES.rule(
+    "recreational-use",
+    Example("Effects\n\nSymptoms are most common in daily ketamine users who have used the drug recreationally.",
+            "schedules", {}, absent=True))
+def _recreational(c: Candidate, cues: ScheduleCues) -> Timing | None:
+    return REJECT if c.said.annotated.of(cue("recreational_use"), c.said.start, c.said.end) else None
 
 
 @PLAUSIBILITY_RULES.rule(
@@ -243,12 +256,14 @@ def _label_only(c: Candidate, cues: ScheduleCues) -> Timing | None:
     Example("Ketamine therapy\n\nShe had been depressed for several years before trying it.", "schedules", {},
             absent=True),
     Example("Ketamine therapy\n\nIt is given as a series of treatments over several weeks.", "schedule_phases",
-            {"bounds_unit": "wk"}))
+            {"bounds_unit": "wk"}),
+    Example("Ketamine therapy\n\nI had been in treatment for depression for six or seven years.", "schedules", {},
+            absent=True))
 def _length_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
     if c.alone != "bounds":
         return None
-    if c.kinds <= {"position"}:
-        return REJECT
+    if c.kinds <= {"position"} or c.timing.bounds_unit in cues.history_units:
+        return REJECT  # "for six or seven years", "for up to a year": a history or a study's length
     bounds = next(e for e in c.group.elements if e.kind == "bounds")
     annotated = c.said.annotated
     words = annotated.word_spans(c.said.start, bounds.start)[-cues.length_giving_words:]

@@ -433,6 +433,11 @@ def _count(s: Stream, i: int, end: int, number: NumberSpan, qualifier: str | Non
     """A count element over tokens i .. end - 1 ("up to 6 infusions" counts 1 to 6)."""
     if number.low < 1 or not float(number.low).is_integer() or blocked(s, i, cues):
         return None
+    lower = qualifier == LOWER or s.ends_before(LOWER, i) is not None
+    if s.ends_before(cue("rate_limits"), i) is not None or (lower and number.high == 1):
+        return None  # "more than 10 treatments" compares; "at least 1 dose" is a condition
+    if s.has(cue("administration_compounds"), end) is not None:
+        return None  # "two treatment sequences", "four treatment options"
     low, high = _whole(number.low), _whole(number.high)
     if qualifier == UPPER:
         low = 1
@@ -479,7 +484,11 @@ def _administration_course(s: Stream, i: int, cues: ScheduleCues) -> Element | N
     "count-of-administrations",
     Example("Ketamine therapy\n\nEach infusion is priced at $450, and most patients need 4 to 6 infusions.",
             "schedule_phases", {"count": 4, "count_max": 6}),
-    Example("Ketamine therapy\n\nMost people feel better within two doses.", "schedules", {}, absent=True))
+    Example("Ketamine therapy\n\nMost people feel better within two doses.", "schedules", {}, absent=True),
+    Example("Ketamine therapy\n\nA third of the patients had received more than 10 ketamine treatments.", "schedules",
+            {}, absent=True),
+    Example("Ketamine therapy\n\nParticipants were randomized to one of two treatment sequences of ketamine.",
+            "schedules", {}, absent=True))
 def _count_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     qualifier = next((name for name in QUALIFIERS if s.has(name, i, joined=False) is not None), None)
     j = s.has(qualifier, i, joined=False) if qualifier else i
@@ -543,6 +552,8 @@ def _position_end(s: Stream, j: int) -> tuple[int, int, bool] | None:
     Example("Ketamine therapy\n\nWeek 9 and after: one ketamine dose every 2 weeks.", "schedule_phases",
             {"period": 2, "bounds_unit": None}))
 def _position(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
+    if s.ends_before(cue("position_blockers"), i) is not None:
+        return None  # "After Day 15": a point in time
     opened = s.has(cue("position_open_starts"), i, joined=False)
     unit = _unit(s, opened if opened is not None else i, cue("position_units"), joined=opened is not None)
     first = s.number(unit[1]) if unit else None
@@ -742,12 +753,18 @@ def _adverb_beside_or(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     Example("Ketamine therapy\n\nAfter that, booster infusions are given on an as-needed basis.", "schedule_phases",
             {"label": "maintenance", "as_needed": True}),
     Example("Ketamine therapy\n\nPsychiatrists monitor the response, adjusting treatment as needed.", "schedules",
-            {}, absent=True))
+            {}, absent=True),
+    Example("Ketamine therapy\n\nIf needed, a dose reduction of ketamine was permitted.", "schedules", {},
+            absent=True))
 def _as_needed(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     found = s.phrase(cue("as_needed"), i, joined=False)
     if found is None:
         return None
-    blocker = s.annotated.mentions.last(cue("as_needed_blockers"), s.start, found[0].start)
-    if blocker is not None and s.annotated.words_between(blocker.end, found[0].start) <= cues.as_needed_blocker_words:
+    annotated = s.annotated
+    blocker = annotated.mentions.last(cue("as_needed_blockers"), s.start, found[0].start)
+    if blocker is not None and annotated.words_between(blocker.end, found[0].start) <= cues.as_needed_blocker_words:
         return None
+    after = annotated.mentions.first(cue("as_needed_blockers"), found[0].end, s.end)
+    if after is not None and annotated.words_between(found[0].end, after.start) <= cues.as_needed_blocker_words:
+        return None  # "if needed for tolerability, a dose reduction"
     return Element("as-needed", found[0].start, found[0].end, Timing(as_needed=True), tier=3)
