@@ -524,3 +524,12 @@ def test_list_items_under_a_lead_in_that_names_the_dose(extract: Extractor) -> N
     (schedule,) = extract(text)
     assert [(p.frequency, p.period, p.period_max, p.bounds_high, p.dose_low, p.dose_high) for p in schedule.phases] == [
         (2, 1, None, 4, 56, 84), (1, 1, None, 4, 56, 84), (1, 1, 2, None, 56, 84)]
+
+
+def test_what_a_course_is_made_of_is_a_count(extract: Extractor) -> None:
+    text = ("Ketamine-assisted psychotherapy\n\nKAP typically involves 3 to 6 dosing sessions, each followed by an "
+            "integration session. Dosing sessions are usually scheduled one to two weeks apart.\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [{"label": "unspecified", "count": 3, "count_max": 6, "frequency": 1, "period": 1,
+                                  "period_max": 2, "period_unit": "wk"}]
+    assert text[schedule.start:schedule.end].endswith("one to two weeks apart")

@@ -466,11 +466,11 @@ def _span(doc: _Document, members: list[tuple[_Parsed, DraftPhase]], narrow: boo
 
 def _schedule(doc: _Document, members: list[tuple[_Parsed, DraftPhase]], shared: bool, lead: int | None,
               phased: set[int]) -> Schedule | None:
+    items = list({item.sentence.index: item for item, _ in members}.values())
     members = _filled(members)
     phases = [phase for _, phase in members]
     if not any(phase.timing.groups() for phase in phases):
         return None
-    items = list({item.sentence.index: item for item, _ in members}.values())
     if not any(item.context for item in items):
         return None
     sentences = (items[0].sentence.start, items[-1].sentence.end)
