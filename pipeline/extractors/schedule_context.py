@@ -15,7 +15,7 @@ from pipeline.extractors.schedule_mentions import Named, Spans, defined, own_rou
 
 UNSPECIFIED = "unspecified"
 NO_ROUTE = Named(0, 0, UNSPECIFIED)  # the route decided is that none is named
-_TITLE_LINE_KINDS = ("heading", "question", "paragraph")
+_TITLE_STOP_KINDS = ("question", "paragraph")  # a sentence-like block ends a title
 _SENTENCE_MARKS = ".!?:;"
 
 
@@ -77,7 +77,8 @@ class Page:
     @cached_property
     def title(self) -> list[Block]:
         """The first content block and the short lines right under it that are not sentences (a leaflet's
-        "Veltrana 28 mg nasal spray, solution" and "esketamine")."""
+        "Veltrana 28 mg nasal spray, solution" and "esketamine"); a line set apart by blank lines is a section
+        title, not part of the document's."""
         annotated = self.annotated
         first = next((b for b in annotated.blocks if annotated.content(b)), None)
         if first is None:
@@ -86,7 +87,7 @@ class Page:
         for block in annotated.blocks[first.index + 1:first.index + 1 + self.cues.title_lines]:
             body = annotated.text[block.start:block.end]
             isolated = block.blank_before and block.blank_after
-            if not annotated.content(block) or block.kind in _TITLE_LINE_KINDS[1:] or isolated \
+            if not annotated.content(block) or block.kind in _TITLE_STOP_KINDS or isolated \
                     or any(c in body for c in _SENTENCE_MARKS):
                 break
             found.append(block)
