@@ -533,3 +533,20 @@ def test_what_a_course_is_made_of_is_a_count(extract: Extractor) -> None:
     assert _timing(schedule) == [{"label": "unspecified", "count": 3, "count_max": 6, "frequency": 1, "period": 1,
                                   "period_max": 2, "period_unit": "wk"}]
     assert text[schedule.start:schedule.end].endswith("one to two weeks apart")
+
+
+def test_a_tabbed_dosing_table_of_a_label_is_one_schedule(extract: Extractor) -> None:
+    text = ("Table 1: Recommended Dosage for SPRAVATO\n\n"
+            "Induction Phase\tWeeks 1 to 4:\tAdminister twice per week\tDay 1 starting dose: 56 mg\n"
+            "\t\t\tSubsequent doses: 56 mg or 84 mg\n"
+            "Maintenance Phase\tWeeks 5 to 8:\tAdminister once weekly\t56 mg or 84 mg\n"
+            "\tWeek 9 and after:\tAdminister every 2 weeks or once weekly\t56 mg or 84 mg\n")
+    (schedule,) = extract(text)
+    assert [(p.label, p.frequency, p.bounds_high, p.dose_high) for p in schedule.phases] == [
+        ("induction", 2, 4, 56), ("maintenance", 1, 4, 84), ("maintenance", 1, None, 84)]
+
+
+def test_a_dose_stated_before_the_timing_in_its_row(extract: Extractor) -> None:
+    text = "Dosing\n\nAdults: 0.5 mg/kg IV infused over 40 minutes. Give 2 to 3 times per week for 2 to 3 weeks.\n"
+    (schedule,) = extract(text)
+    assert [(p.dose_low, p.dose_unit, p.frequency, p.frequency_max) for p in schedule.phases] == [(0.5, "mg/kg", 2, 3)]

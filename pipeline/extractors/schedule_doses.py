@@ -68,13 +68,14 @@ def doses_in(annotated: Annotated, start: int, end: int) -> list[Dose]:
 
 @dataclass(frozen=True)
 class DosePlace:
-    """Where a phase stands: its span, its sentence, and the sentences of its block after it (up to the next
-    sentence with a phase)."""
+    """Where a phase stands: its span, its sentence, and the sentences of its block after and before it (up to
+    the nearest sentences with a phase)."""
 
     annotated: Annotated
     phase: tuple[int, int]
     sentence: tuple[int, int]
     after: tuple[int, int]
+    before: tuple[int, int]
 
 
 def _together(doses: list[Dose]) -> Dose | None:
@@ -123,6 +124,15 @@ def _after(place: DosePlace) -> Dose | None:
             "doses: 56 mg or 84 mg.", "schedule_phases", {"dose_low": 56, "dose_high": 84, "dose_unit": "mg"}))
 def _in_row(place: DosePlace) -> Dose | None:
     return _together(doses_in(place.annotated, *place.after))
+
+
+@DOSE_RULES.rule(
+    "dose-before-it-in-its-row",
+    Example("Dosing\n\nAdults: 0.5 mg/kg ketamine IV infused over 40 minutes. Give 2 to 3 times per week for 2 to 3 "
+            "weeks.", "schedule_phases", {"dose_low": 0.5, "dose_unit": "mg/kg", "frequency": 2}))
+def _before_in_row(place: DosePlace) -> Dose | None:
+    found = doses_in(place.annotated, *place.before)
+    return found[-1] if found else None
 
 
 def phase_dose(place: DosePlace) -> Dose | None:

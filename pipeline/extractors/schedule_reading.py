@@ -135,7 +135,7 @@ def _header_end(s: Stream, label: Mention) -> bool:
     j = s.skip(cue("label_nouns"), j)
     candidates = [j]
     unit = s.phrase(cue("position_units"), j, joined=False)
-    if unit is not None and all(c in " ,(\u2013\u2014-" for c in s.gap(j)) and s.number(unit[1]) is not None:
+    if unit is not None and all(c in " \t|,(\u2013\u2014-" for c in s.gap(j)) and s.number(unit[1]) is not None:
         k = unit[1] + 1
         through = s.has(cue("position_range_words"), k)
         candidates.append(through + 1 if through is not None and s.number(through) is not None else k)

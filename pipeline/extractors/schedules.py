@@ -439,7 +439,8 @@ def _timing_fields(timing: Timing) -> dict[str, Any]:
 
 
 def _dose_fields(doc: _Document, item: _Parsed, phase: DraftPhase, phased: set[int]) -> dict[str, Any]:
-    """The phase's dose: in the phase, its sentence, or the sentences of its row after it."""
+    """The phase's dose: in the phase, its sentence, or the sentences of its row after it or before it (up to
+    the sentences with phases of their own)."""
     annotated = doc.annotated
     block = item.block
     after_end = item.sentence.end
@@ -447,8 +448,13 @@ def _dose_fields(doc: _Document, item: _Parsed, phase: DraftPhase, phased: set[i
         if sentence.block != block.index or sentence.index in phased:
             break
         after_end = sentence.end
+    before_start = item.sentence.start
+    for sentence in reversed(annotated.sentences[:item.sentence.index]):
+        if sentence.block != block.index or sentence.index in phased:
+            break
+        before_start = sentence.start
     place = DosePlace(annotated, (phase.start, phase.end), (item.sentence.start, item.sentence.end),
-                      (item.sentence.end, after_end))
+                      (item.sentence.end, after_end), (before_start, item.sentence.start))
     dose = phase_dose(place)
     if dose is None:
         return {}
