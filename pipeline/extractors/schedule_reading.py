@@ -6,12 +6,13 @@ from bisect import bisect_left, insort
 
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.matcher import Mention
+from pipeline.extractors.schedule_courses import COURSE_RULES
 from pipeline.extractors.schedule_cues import ScheduleCues, cue
+from pipeline.extractors.schedule_rates import RATE_RULES
 from pipeline.extractors.schedule_timing import (
     ADMINISTRATIONS,
     ADVERBS,
     COURSES,
-    TIMING_RULES,
     TRIGGERS,
     UNITS,
     Element,
@@ -20,6 +21,7 @@ from pipeline.extractors.schedule_timing import (
 from pipeline.extractors.schedule_tokens import Stream, stream
 
 LABELS = cue("labels")
+GRAMMAR = (RATE_RULES, COURSE_RULES)  # the timing grammar: every rule of both tables is tried at a token
 RATE_JOINERS = (cue("alternative_words"), cue("rate_range_words"))
 ANCHORS = (UNITS, ADVERBS, cue("weekdays"), cue("weekdays_recurring"), cue("as_needed"), cue("alternating_words"),
            cue("single_counts"))
@@ -167,7 +169,7 @@ def read_elements(annotated: Annotated, start: int, end: int, cues: ScheduleCues
         for i, token in enumerate(s.tokens):
             before_course = i + 1 < len(s) and COURSES in starting[i + 1]
             if token.number is not None or starting[i] or before_course:
-                candidates += [element for _, element in TIMING_RULES.answers(s, i, cues)]
+                candidates += [element for table in GRAMMAR for _, element in table.answers(s, i, cues)]
     timing = _merge_alternatives(annotated, _select(candidates))
     occupied = _Taken()
     for element in timing:
