@@ -16,9 +16,11 @@ from pipeline.engine.scopes import Scope, block_scopes
 from pipeline.engine.stance import StanceCues
 from pipeline.extractors import (
     contraindications,
+    schedule_chains,
     schedule_context,
     schedule_courses,
     schedule_doses,
+    schedule_labels,
     schedule_phases,
     schedule_rates,
     schedules,
@@ -30,9 +32,9 @@ from pipeline.records import Document, Extraction, Vocabulary
 # Bump when extractor code changes what it makes of a text: it is part of every cache key.
 CODE_VERSION = "4"
 RULE_TABLES: tuple[RuleTable[Any], ...] = (
-    side_effects.MENTION_RULES, contraindications.CONDITION_RULES, schedule_rates.RATE_RULES,
-    schedule_courses.COURSE_RULES,
-    schedule_phases.BREAK_RULES, schedule_phases.PLAUSIBILITY_RULES, schedules.CHAIN_RULES, schedules.LABEL_RULES,
+    side_effects.MENTION_RULES, contraindications.CONDITION_RULES,
+    schedule_rates.RATE_RULES, schedule_courses.COURSE_RULES, schedule_phases.BREAK_RULES,
+    schedule_phases.PLAUSIBILITY_RULES, schedule_chains.CHAIN_RULES, schedule_labels.LABEL_RULES,
     schedule_context.DRUG_RULES, schedule_context.ROUTE_RULES, schedule_doses.DOSE_RULES)
 
 
