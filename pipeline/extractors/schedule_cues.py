@@ -30,6 +30,7 @@ class ScheduleCues:
     length_giving_words: int
     history_units: tuple[str, ...]
     given_after_words: int
+    each_reach_words: int
     count_verb_words: int
     count_blocker_words: int
     apposition_words: int

@@ -84,7 +84,11 @@ class Said:
 
     def drug(self, element: Element) -> str | None:
         """The first drug named inside the element."""
-        found = self.drugs.inside(element.start, element.end)
+        return self.drug_in(element.start, element.end)
+
+    def drug_in(self, start: int, end: int) -> str | None:
+        """The first drug named inside [start, end)."""
+        found = self.drugs.inside(start, end)
         return found[0].value if found else None
 
 
@@ -311,6 +315,27 @@ def _single_of_a_drug(c: Candidate) -> bool:
 
 
 @PLAUSIBILITY_RULES.rule(
+    "count-within-each-administration",
+    Example("Ketamine therapy\n\nEach session includes two doses of the nasal spray.", "schedules", {}, absent=True),
+    Example("Ketamine therapy\n\nAt every visit patients receive 2 or 3 ketamine sprays.", "schedules", {},
+            absent=True),
+    Example("Costs\n\nEach infusion is priced at $450, and most patients need 4 to 6 infusions.", "schedule_phases",
+            {"count": 4, "count_max": 6}))
+def _within_each(c: Candidate, cues: ScheduleCues) -> Timing | None:
+    """"Each session includes two doses": what one administration is made of, not a course."""
+    if c.only != "count":
+        return None
+    annotated = c.said.annotated
+    counted = next(e for e in c.group.elements if e.kind == "count")
+    for each in annotated.of(cue("every_words"), c.said.start, counted.start):
+        following = annotated.mentions.first(ADMINISTRATIONS, each.end, counted.start)
+        if following is not None and not annotated.text[each.end:following.start].strip() \
+                and annotated.words_between(following.end, counted.start) <= cues.each_reach_words:
+            return REJECT
+    return None
+
+
+@PLAUSIBILITY_RULES.rule(
     "one-administration-is-no-course",
     Example("Ketamine therapy\n\nAt each appointment you take one dose.", "schedules", {}, absent=True))
 def _one(c: Candidate, cues: ScheduleCues) -> Timing | None:
@@ -429,6 +454,6 @@ def draft_phases(elements: list[Element], said: Said, cues: ScheduleCues) -> lis
         phases.append(DraftPhase(
             start=span[0], end=span[1], timing=timing, label=label.label if label else None,
             header=bool(label and label.header), connected=group.connected,
-            drug=next((d for e in group.elements if (d := said.drug(e))), None),
+            drug=said.drug_in(*span),
             position=next((e.position for e in group.elements if e.position), None), sentence_label=earlier))
     return phases
