@@ -33,7 +33,9 @@ RATE_RULES: RuleTable[Element] = RuleTable("schedule rates")
     Example("Ketamine therapy\n\nMost patients receive 2–3 infusions per week.", "schedule_phases",
             {"frequency": 2, "frequency_max": 3, "period_unit": "wk"}),
     Example("Ketamine therapy\n\nIM ketamine is administered 2x/week.", "schedule_phases",
-            {"frequency": 2, "period_unit": "wk"}))
+            {"frequency": 2, "period_unit": "wk"}),
+    Example("Ketamine therapy\n\nInfusions are given once per 2 weeks.", "schedule_phases",
+            {"frequency": 1, "period": 2, "period_unit": "wk"}))
 def _times_per_unit(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     found = frequency_at(s, i)
     if found is None:
@@ -45,8 +47,13 @@ def _times_per_unit(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     slash = per is None and s.gap(j).strip() == "/"
     if per is None and not slash:
         return None
-    unit = unit_at(s, per if per is not None else j, joined=not slash)
-    return rate_element(s, i, unit[1], low, high, (1.0, 1.0), unit[0]) if unit else None
+    k = per if per is not None else j
+    period = s.number(k, joined=not slash)  # "once per 2 weeks"
+    if period is not None:
+        k += 1
+    unit = unit_at(s, k, joined=not slash or period is not None)
+    span = (period.low, period.high) if period is not None else (1.0, 1.0)
+    return rate_element(s, i, unit[1], low, high, span, unit[0]) if unit else None
 
 
 @RATE_RULES.rule(
@@ -66,9 +73,9 @@ def _times_adverb(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 
 
 def _every_period(s: Stream, j: int) -> tuple[tuple[float, float], int]:
-    """After "every": "1-3" (maybe after "about"), "other", or nothing (one unit)."""
+    """After "every": "1-3" (maybe after "about"), "third" ("every third week"), "other", or nothing (one unit)."""
     approx = s.skip(APPROXIMATIONS, j)
-    number = s.number(approx)
+    number = s.number(approx, COUNTABLE + ORDINAL)
     if number is not None:
         return (number.low, number.high), approx + 1
     alternate = s.phrase(cue("alternate_words"), j)
@@ -83,7 +90,9 @@ def _every_period(s: Stream, j: int) -> tuple[tuple[float, float], int]:
     Example("Ketamine therapy\n\nInfusions are given every 1-3 months.", "schedule_phases",
             {"frequency": 1, "period": 1, "period_max": 3, "period_unit": "mo"}),
     Example("Ketamine therapy\n\nPatients receive an infusion every other week.", "schedule_phases",
-            {"frequency": 1, "period": 2, "period_unit": "wk"}))
+            {"frequency": 1, "period": 2, "period_unit": "wk"}),
+    Example("Ketamine therapy\n\nBoosters are given every third week.", "schedule_phases",
+            {"frequency": 1, "period": 3, "period_unit": "wk"}))
 def _every_period_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     found = frequency_at(s, i)
     low = high = None
