@@ -59,6 +59,8 @@ def _row_like(block: Block) -> bool:
 
 @dataclass
 class Chain:
+    """Sentences that state one schedule (or several drugs' schedules), in text order."""
+
     items: list[Parsed] = field(default_factory=list)
     lead: int | None = None  # start of a label-only block just before it ("Induction phase:")
     gap: int = 0  # sentences without timing since its last item
