@@ -9,19 +9,22 @@ from engine_helpers import extract_text
 
 from pipeline.engine.registry import tables
 from pipeline.engine.rules import Example
+from pipeline.records import Extraction
 from pipeline.tables import BY_NAME
 
 EXAMPLES = [(table.name, rule.name, example) for table in tables() for rule in table for example in rule.examples]
 
 
+def _records(extraction: Extraction, table: str) -> list[Any]:
+    """The records of a table: a top-level field of the extraction, or held by its parent's records."""
+    entry = BY_NAME[table]
+    if entry.parent is None:
+        return list(getattr(extraction, table))
+    return [child for parent in _records(extraction, entry.parent) for child in getattr(parent, entry.nested)]
+
+
 def _rows(example: Example) -> list[dict[str, Any]]:
-    """The records of the example's table; a nested table's (schedule_phases) are gathered from its parents."""
-    extraction = extract_text(example.text)
-    table = BY_NAME[example.table]
-    if table.parent is None:
-        return [vars(record) for record in getattr(extraction, example.table)]
-    nested = table.nested or ""
-    return [vars(child) for parent in getattr(extraction, table.parent) for child in getattr(parent, nested)]
+    return [vars(record) for record in _records(extract_text(example.text), example.table)]
 
 
 def test_every_rule_has_an_example() -> None:

@@ -44,11 +44,6 @@ def _name(drug: str, route: str, cues: FormCues) -> str:
     return cues.forms.get((drug, route)) or cues.forms.get((drug, UNSPECIFIED)) or drug
 
 
-def form_name(drug: str, route: str, cues: FormCues) -> str:
-    """The form id of a drug given by a route (the drug's form with no route, else the drug's own id)."""
-    return _name(drug, route, cues)
-
-
 def _route_near(annotated: Annotated, drug: Mention, low: int, high: int, cues: FormCues) -> Mention | None:
     routes = [r for r in annotated.of(ROUTES, low, high)
               if annotated.words_between(min(r.end, drug.end), max(r.start, drug.start)) <= cues.route_reach_words]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.boilerplate import CALLS
-from pipeline.engine.forms import Form, FormCues, form_at, form_name
+from pipeline.engine.forms import Form, FormCues, form_at
 from pipeline.engine.layout import Block
 from pipeline.engine.sentences import Sentence
 from pipeline.extractors.schedule_chains import Chain, Parsed, chain_sentences, complements, in_session, sections_of
@@ -225,18 +225,23 @@ def _content_sentences(reading: Reading) -> list[Sentence]:
             and not annotated.of(CALLS, s.start, s.end)]
 
 
+def _form_name(drug: str, route: str, forms: FormCues) -> str:
+    """The form id data/cues/forms.yaml gives a drug by a route (its form with no route, else the drug's id)."""
+    return forms.forms.get((drug, route)) or forms.forms.get((drug, UNSPECIFIED)) or drug
+
+
 def _own_form(doc: _Document, drug: str, route: Named, stated: Stated) -> Form | None:
     """The form the schedule's own drug and route make: the route's words when it names one, else the document's
     form of the drug, else the drug named in its sentences nearest its first phase."""
     if route.value != UNSPECIFIED:
-        return Form(form_name(drug, route.value, doc.forms), drug, route.start, route.end)
+        return Form(_form_name(drug, route.value, doc.forms), drug, route.start, route.end)
     if doc.default_form is not None and doc.default_form.drug == drug:
         return doc.default_form
     named = [n for n in doc.page.drugs.inside(*stated.sentences) if n.value == drug]
     if not named:
         return None
     nearest = min(named, key=lambda n: abs(n.start - stated.first_phase))
-    return Form(form_name(drug, UNSPECIFIED, doc.forms), drug, nearest.start, nearest.end)
+    return Form(_form_name(drug, UNSPECIFIED, doc.forms), drug, nearest.start, nearest.end)
 
 
 def _form(doc: _Document, drug: str, route: Named, stated: Stated, first: Phase) -> tuple[str, int | None, int | None]:
@@ -251,7 +256,7 @@ def _form(doc: _Document, drug: str, route: Named, stated: Stated, first: Phase)
     if found is None or found.drug != drug:
         found = own
     if found is None:
-        return form_name(drug, UNSPECIFIED, doc.forms), None, None
+        return _form_name(drug, UNSPECIFIED, doc.forms), None, None
     return found.form, found.start, found.end
 
 
