@@ -364,9 +364,9 @@ def test_route_from_the_drugs_definition(extract: Extractor) -> None:
      {"label": "induction", "frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4,
       "bounds_unit": "wk"}),
     # a range of rates with different frequencies: once every half week to once every two weeks
-    ("A possible option is maintenance therapy with ketamine, which usually runs twice a week to once every two "
+    ("Maintenance care with ketamine, when it is offered, ranges from twice a week to once every two "
      "weeks.", {"label": "maintenance", "frequency": 1, "period": 0.5, "period_max": 2, "period_unit": "wk"}),
-    ("It was a trial of a single infusion of ketamine or saline placebo.", {"count": 1}),
+    ("The study tested a single infusion of ketamine against saline.", {"count": 1}),
     ("Infusions are given on alternate days for two weeks.",
      {"frequency": 1, "period": 2, "period_unit": "d", "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
     ("Ketamine is given three times in the first week.",
@@ -405,8 +405,8 @@ def test_steps_joined_by_then_after_that_and_from_then_on(extract: Extractor) ->
 
 
 @pytest.mark.parametrize("text", [
-    "Arms\n\nParticipants will self-administer matching placebo, intranasally, twice per week for 4 weeks.\n",
-    "Arms\n\nParticipants self-administered esketamine matched placebo intranasally twice weekly for 4 weeks.\n",
+    "Arms\n\nThe control group sprays a matching placebo twice a week for four weeks.\n",
+    "Arms\n\nSubjects received esketamine matched placebo by nasal spray twice weekly for a month.\n",
     "Exclusion Criteria:\n* Failed an adequate course of ECT, defined as at least 7 treatments with ECT\n",
     "Ketamine therapy\n\nPatients given ketamine were three times more likely to respond.\n",
     "Ketamine therapy\n\nShe finished a six-week course of antibiotics before it.\n",
@@ -423,7 +423,7 @@ def test_a_placebo_beside_the_drug_leaves_the_drugs_schedule(extract: Extractor)
 
 @pytest.mark.parametrize(("text", "dose"), [
     ("Participants received 0.5 mg/kg over 40 minutes, three times a week for two weeks.", (0.5, 0.5, "mg/kg")),
-    ("Participants will self-administer either 56 mg or 84 mg of esketamine, intranasally, twice per week.",
+    ("Patients receive either 56 mg or 84 mg of esketamine by nasal spray, twice per week.",
      (56, 84, "mg")),
     ("Participants will self-administer 56 mg of esketamine, intranasally, twice per week for 4 weeks.",
      (56, 56, "mg")),
@@ -438,10 +438,10 @@ def test_a_phase_carries_the_dose_of_one_administration(extract: Extractor, text
 
 
 def test_two_phases_of_one_sentence_share_the_dose_before_them(extract: Extractor) -> None:
-    text = ("Dosing\n\nKetamine will be infused (0.5 mg/kg over 40 minutes) twice weekly over a period of 4 weeks and "
+    text = ("Dosing\n\nKetamine is infused (0.5 mg/kg over 40 minutes) twice weekly over a period of 3 weeks and "
             "weekly for the following 4 weeks.\n")
     (schedule,) = extract(text)
-    assert [(p.dose_low, p.dose_unit, p.bounds_high) for p in schedule.phases] == [(0.5, "mg/kg", 4), (0.5, "mg/kg", 4)]
+    assert [(p.dose_low, p.dose_unit, p.bounds_high) for p in schedule.phases] == [(0.5, "mg/kg", 3), (0.5, "mg/kg", 4)]
 
 
 def test_label_rows_take_the_doses_stated_after_them_in_their_row(extract: Extractor) -> None:

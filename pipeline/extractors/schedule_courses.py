@@ -68,9 +68,9 @@ def _administration_course(s: Stream, i: int, cues: ScheduleCues) -> Element | N
     Example("Ketamine therapy\n\nEach infusion is priced at $450, and most patients need 4 to 6 infusions.",
             "schedule_phases", {"count": 4, "count_max": 6}),
     Example("Ketamine therapy\n\nMost people feel better within two doses.", "schedules", {}, absent=True),
-    Example("Ketamine therapy\n\nA third of the patients had received more than 10 ketamine treatments.", "schedules",
+    Example("Ketamine therapy\n\nSome patients in the registry had more than 12 ketamine treatments.", "schedules",
             {}, absent=True),
-    Example("Ketamine therapy\n\nParticipants were randomized to one of two treatment sequences of ketamine.",
+    Example("Ketamine therapy\n\nVolunteers were assigned to one of three treatment arms of ketamine.",
             "schedules", {}, absent=True))
 def _count_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     qualifier = next((name for name in QUALIFIERS if s.has(name, i, joined=False) is not None), None)
@@ -253,7 +253,7 @@ def _course_length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
             {"label": "maintenance", "as_needed": True}),
     Example("Ketamine therapy\n\nPsychiatrists monitor the response, adjusting treatment as needed.", "schedules",
             {}, absent=True),
-    Example("Ketamine therapy\n\nIf needed, a dose reduction of ketamine was permitted.", "schedules", {},
+    Example("Ketamine therapy\n\nWhere needed, a dose increase of ketamine was allowed.", "schedules", {},
             absent=True))
 def _as_needed(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     found = s.phrase(cue("as_needed"), i, joined=False)

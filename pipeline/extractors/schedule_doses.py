@@ -100,10 +100,10 @@ def _in_phase(place: DosePlace) -> Dose | None:
 
 @DOSE_RULES.rule(
     "dose-before-the-phase-in-its-sentence",
-    Example("Arms\n\nParticipants will self-administer either 56 mg or 84 mg of esketamine, intranasally, twice per "
+    Example("Arms\n\nPatients receive either 56 mg or 84 mg of esketamine by nasal spray, twice per "
             "week for 4 weeks.", "schedule_phases", {"dose_low": 56, "dose_high": 84, "dose_unit": "mg"}),
-    Example("Arms\n\nParticipants take 56 mg of esketamine on Day 1, and then 84 mg from Day 4 onwards, twice per "
-            "week for 4 weeks.", "schedule_phases", {"dose_low": 84, "dose_high": 84, "dose_unit": "mg"}))
+    Example("Arms\n\nPatients take 28 mg of esketamine on the first visit, and then 56 mg from the next visit, twice "
+            "per week for 4 weeks.", "schedule_phases", {"dose_low": 56, "dose_high": 56, "dose_unit": "mg"}))
 def _before(place: DosePlace) -> Dose | None:
     found = doses_in(place.annotated, place.sentence[0], place.phase[0])
     return found[-1] if found else None
@@ -120,7 +120,7 @@ def _after(place: DosePlace) -> Dose | None:
 
 @DOSE_RULES.rule(
     "doses-after-it-in-its-row",
-    Example("Dosage\n\nWeeks 1 to 4: Administer esketamine twice per week. Day 1 starting dose: 56 mg; subsequent "
+    Example("Dosage\n\nWeeks 1 to 4: give esketamine twice per week. First dose: 56 mg; later "
             "doses: 56 mg or 84 mg.", "schedule_phases", {"dose_low": 56, "dose_high": 84, "dose_unit": "mg"}))
 def _in_row(place: DosePlace) -> Dose | None:
     return _together(doses_in(place.annotated, *place.after))

@@ -33,7 +33,7 @@ def _stated(role: _Role, cues: ScheduleCues) -> str | None:
 
 @LABEL_RULES.rule(
     "role-its-sentence-names",
-    Example("Ketamine therapy\n\nMaintenance therapy with ketamine usually runs twice a week to once every two weeks.",
+    Example("Ketamine therapy\n\nMaintenance care with ketamine ranges from twice a week to once every two weeks.",
             "schedule_phases", {"label": "maintenance", "period": 0.5, "period_max": 2}))
 def _sentence_role(role: _Role, cues: ScheduleCues) -> str | None:
     return role.phase.sentence_label if role.total == 1 else None

@@ -223,12 +223,12 @@ PLAUSIBILITY_RULES: RuleTable[Timing] = RuleTable("schedule phase plausibility")
 
 @PLAUSIBILITY_RULES.rule(
     "placebo-arm",
-    Example("Arms\n\nParticipants will self-administer matching placebo, intranasally, twice per week for 4 weeks.",
+    Example("Arms\n\nThe control group sprays a matching placebo twice a week for four weeks.",
             "schedules", {}, absent=True),
-    Example("Arms\n\nParticipants self-administered esketamine matched placebo intranasally twice weekly.",
+    Example("Arms\n\nSubjects received esketamine matched placebo twice weekly.",
             "schedules", {}, absent=True),
-    Example("Arms\n\nParticipants will self-administer matching placebo, intranasally, twice per week using the same "
-            "titration as esketamine.", "schedules", {}, absent=True))
+    Example("Arms\n\nThe control group takes a matching placebo twice per week, titrated in the same way as "
+            "esketamine.", "schedules", {}, absent=True))
 def _placebo(c: Candidate, cues: ScheduleCues) -> Timing | None:
     """What is given is named before the timing or right after it ("a single infusion of ketamine")."""
     last = max((e.end for e in c.group.elements), default=c.said.start)
@@ -238,7 +238,7 @@ def _placebo(c: Candidate, cues: ScheduleCues) -> Timing | None:
 
 @PLAUSIBILITY_RULES.rule(
     "recreational-use",
-    Example("Effects\n\nSymptoms are most common in daily ketamine users who have used the drug recreationally.",
+    Example("Effects\n\nBladder problems are reported by daily ketamine users who take it recreationally.",
             "schedules", {}, absent=True))
 def _recreational(c: Candidate, cues: ScheduleCues) -> Timing | None:
     return REJECT if c.said.annotated.of(cue("recreational_use"), c.said.start, c.said.end) else None
@@ -261,7 +261,7 @@ def _label_only(c: Candidate, cues: ScheduleCues) -> Timing | None:
             absent=True),
     Example("Ketamine therapy\n\nIt is given as a series of treatments over several weeks.", "schedule_phases",
             {"bounds_unit": "wk"}),
-    Example("Ketamine therapy\n\nI had been in treatment for depression for six or seven years.", "schedules", {},
+    Example("Ketamine therapy\n\nHe had been in treatment for depression for five or six years.", "schedules", {},
             absent=True))
 def _length_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
     if c.alone != "bounds":
@@ -284,7 +284,7 @@ def _length_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
 @PLAUSIBILITY_RULES.rule(
     "count-alone-needs-a-giving",
     Example("Ketamine therapy\n\nEach device delivers two sprays.", "schedules", {}, absent=True),
-    Example("Ketamine therapy\n\nIt was a trial of a single infusion of ketamine or saline placebo.",
+    Example("Ketamine therapy\n\nThe study tested a single infusion of ketamine against saline.",
             "schedule_phases", {"count": 1}),
     Example("Ketamine therapy\n\nA single dose of Spravato may make you feel dissociated for about 2 hours.",
             "schedules", {}, absent=True),
