@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 from conftest import PROJECT_ROOT
-from engine_helpers import extract_text
+from engine_helpers import extract_text, project_rules
 
 from pipeline.records import Schedule
 from pipeline.schemas import load_schemas
@@ -550,3 +552,25 @@ def test_a_dose_stated_before_the_timing_in_its_row(extract: Extractor) -> None:
     text = "Dosing\n\nAdults: 0.5 mg/kg IV infused over 40 minutes. Give 2 to 3 times per week for 2 to 3 weeks.\n"
     (schedule,) = extract(text)
     assert [(p.dose_low, p.dose_unit, p.frequency, p.frequency_max) for p in schedule.phases] == [(0.5, "mg/kg", 2, 3)]
+
+
+@pytest.mark.parametrize("unit", ["twice a week 56 mg ", "weeks 1 to 4: ", "every 2 weeks or ", ".\n",
+                                  "Weeks 1 to 4 twice weekly\n", "each session two doses "])
+def test_schedule_extraction_grows_linearly_on_repeated_input(unit: str) -> None:
+    """One long sentence or thousands of short ones: the work per token stays bounded."""
+    from pipeline.extractors import read
+    from pipeline.extractors.schedules import extract_schedules
+
+    rules = project_rules()
+
+    def seconds(size: int) -> float:
+        reading = read("Ketamine therapy\n\n" + unit * (size // len(unit)), rules)
+        best = float("inf")
+        for _ in range(2):
+            started = time.perf_counter()
+            extract_schedules(reading, "example", rules.settings)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small, large = seconds(3000), seconds(12000)
+    assert math.log(max(large, 1e-4) / max(small, 1e-4), 4) <= 1.5, (small, large)

@@ -79,8 +79,10 @@ class Annotated:
         return self.mentions.of(list_name, start, end)
 
     def numbers_in(self, start: int, end: int) -> tuple[NumberSpan, ...]:
-        low = bisect_left([n.start for n in self.numbers], start)
-        return tuple(n for n in self.numbers[low:] if n.start < end and n.end <= end)
+        """Numbers lying wholly inside [start, end), found by bisection (numbers are sorted and disjoint)."""
+        low = bisect_left(self.numbers, start, key=lambda n: n.start)
+        high = bisect_left(self.numbers, end, lo=low, key=lambda n: n.start)
+        return tuple(n for n in self.numbers[low:high] if n.end <= end)
 
     def content(self, block: Block) -> bool:
         """Whether an extractor may read the block: it is not boilerplate."""

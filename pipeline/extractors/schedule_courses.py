@@ -23,7 +23,7 @@ from pipeline.extractors.schedule_timing import (
     unit_at,
     whole_number,
 )
-from pipeline.extractors.schedule_tokens import COUNTABLE, ORDINAL, TIMES, Stream
+from pipeline.extractors.schedule_tokens import COUNTABLE, ORDINAL, TIMES, Stream, next_character
 
 COURSE_RULES: RuleTable[Element] = RuleTable("schedule courses and lengths")
 
@@ -119,11 +119,10 @@ def _position_end(s: Stream, j: int) -> tuple[int, int, bool] | None:
     if open_end is not None:
         return s.tokens[open_end - 1].end, open_end, True
     end = s.tokens[j - 1].end
-    rest = s.text[end:s.end]
-    stripped = rest.lstrip(" \t")
-    if stripped.startswith("+"):
-        return end + len(rest) - len(stripped) + 1, j, True
-    if rest[:1].isalnum() or rest[:1] == "-":
+    following = s.text[end:end + 1]
+    if next_character(s.text, end, s.end) == "+":
+        return s.text.index("+", end) + 1, j, True
+    if following.isalnum() or following == "-":
         return None
     return end, j, False
 

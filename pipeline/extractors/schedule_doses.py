@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from pipeline.engine.annotate import Annotated
@@ -68,14 +69,20 @@ def doses_in(annotated: Annotated, start: int, end: int) -> list[Dose]:
 
 @dataclass(frozen=True)
 class DosePlace:
-    """Where a phase stands: its span, its sentence, and the sentences of its block after and before it (up to
-    the nearest sentences with a phase)."""
+    """Where a phase stands: the doses of its block (in text order), its span, its sentence, and the sentences of
+    its block after and before it (up to the nearest sentences with a phase)."""
 
-    annotated: Annotated
+    doses: tuple[Dose, ...]
     phase: tuple[int, int]
     sentence: tuple[int, int]
     after: tuple[int, int]
     before: tuple[int, int]
+
+    def within(self, start: int, end: int) -> list[Dose]:
+        """The doses lying wholly inside [start, end)."""
+        low = bisect_left(self.doses, start, key=lambda d: d.start)
+        high = bisect_left(self.doses, end, lo=low, key=lambda d: d.start)
+        return [d for d in self.doses[low:high] if d.end <= end]
 
 
 def _together(doses: list[Dose]) -> Dose | None:
@@ -95,7 +102,7 @@ DOSE_RULES: RuleTable[Dose] = RuleTable("schedule phase doses")
     Example("Ketamine therapy\n\nPatients receive 0.5 mg/kg infusions twice a week.", "schedule_phases",
             {"dose_low": 0.5, "dose_high": 0.5, "dose_unit": "mg/kg"}))
 def _in_phase(place: DosePlace) -> Dose | None:
-    return _together(doses_in(place.annotated, *place.phase))
+    return _together(place.within(*place.phase))
 
 
 @DOSE_RULES.rule(
@@ -105,7 +112,7 @@ def _in_phase(place: DosePlace) -> Dose | None:
     Example("Arms\n\nPatients take 28 mg of esketamine on the first visit, and then 56 mg from the next visit, twice "
             "per week for 4 weeks.", "schedule_phases", {"dose_low": 56, "dose_high": 56, "dose_unit": "mg"}))
 def _before(place: DosePlace) -> Dose | None:
-    found = doses_in(place.annotated, place.sentence[0], place.phase[0])
+    found = place.within(place.sentence[0], place.phase[0])
     return found[-1] if found else None
 
 
@@ -114,7 +121,7 @@ def _before(place: DosePlace) -> Dose | None:
     Example("Ketamine therapy\n\nKetamine infusions are given twice a week at 0.5 mg/kg.", "schedule_phases",
             {"dose_low": 0.5, "dose_unit": "mg/kg"}))
 def _after(place: DosePlace) -> Dose | None:
-    found = doses_in(place.annotated, place.phase[1], place.sentence[1])
+    found = place.within(place.phase[1], place.sentence[1])
     return found[0] if found else None
 
 
@@ -123,7 +130,7 @@ def _after(place: DosePlace) -> Dose | None:
     Example("Dosage\n\nWeeks 1 to 4: give esketamine twice per week. First dose: 56 mg; later "
             "doses: 56 mg or 84 mg.", "schedule_phases", {"dose_low": 56, "dose_high": 84, "dose_unit": "mg"}))
 def _in_row(place: DosePlace) -> Dose | None:
-    return _together(doses_in(place.annotated, *place.after))
+    return _together(place.within(*place.after))
 
 
 @DOSE_RULES.rule(
@@ -131,7 +138,7 @@ def _in_row(place: DosePlace) -> Dose | None:
     Example("Dosing\n\nAdults: 0.5 mg/kg ketamine IV infused over 40 minutes. Give 2 to 3 times per week for 2 to 3 "
             "weeks.", "schedule_phases", {"dose_low": 0.5, "dose_unit": "mg/kg", "frequency": 2}))
 def _before_in_row(place: DosePlace) -> Dose | None:
-    found = doses_in(place.annotated, *place.before)
+    found = place.within(*place.before)
     return found[-1] if found else None
 
 

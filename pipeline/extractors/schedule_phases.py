@@ -10,7 +10,7 @@ from pipeline.engine.rules import Example, RuleTable
 from pipeline.extractors.schedule_cues import DRUGS, ScheduleCues, cue
 from pipeline.extractors.schedule_mentions import Named, Spans
 from pipeline.extractors.schedule_timing import ADMINISTRATIONS, VERBS, Element, Timing, administration
-from pipeline.extractors.schedule_tokens import stream
+from pipeline.extractors.schedule_tokens import stream, words_after, words_before
 
 SESSION_UNITS = ("min", "h")
 _CLAUSE_MARKS = ",;:.!?"
@@ -94,7 +94,7 @@ class Said:
 
 def _word_before(annotated: Annotated, list_name: str, start: int, position: int) -> object | None:
     """A mention of the list that is the word right before position (not before start)."""
-    words = annotated.word_spans(start, position)
+    words = words_before(annotated, start, position, 1)
     if not words:
         return None
     return annotated.mentions.covering(list_name, *words[-1])
@@ -232,7 +232,7 @@ PLAUSIBILITY_RULES: RuleTable[Timing] = RuleTable("schedule phase plausibility")
 def _placebo(c: Candidate, cues: ScheduleCues) -> Timing | None:
     """What is given is named before the timing or right after it ("a single infusion of ketamine")."""
     last = max((e.end for e in c.group.elements), default=c.said.start)
-    words = c.said.annotated.word_spans(last, c.said.end)[:cues.given_after_words]
+    words = words_after(c.said.annotated, last, c.said.end, cues.given_after_words)
     return REJECT if c.said.placebo_only(words[-1][1] if words else last) else None
 
 
@@ -270,7 +270,7 @@ def _length_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
         return REJECT  # "for six or seven years", "for up to a year": a history or a study's length
     bounds = next(e for e in c.group.elements if e.kind == "bounds")
     annotated = c.said.annotated
-    words = annotated.word_spans(c.said.start, bounds.start)[-cues.length_giving_words:]
+    words = words_before(annotated, c.said.start, bounds.start, cues.length_giving_words)
     giving = [m for name in (ADMINISTRATIONS, VERBS) for m in annotated.of(name, words[0][0], bounds.start)] \
         if words else []
     if giving:
@@ -308,7 +308,7 @@ def _single_of_a_drug(c: Candidate) -> bool:
         return False
     if annotated.of(DRUGS, element.start, element.end):
         return True
-    words = annotated.word_spans(element.end, c.said.end)[:2]
+    words = words_after(annotated, element.end, c.said.end, 2)
     if len(words) < 2 or annotated.mentions.covering(cue("of_words"), *words[0]) is None:
         return False
     return annotated.mentions.covering(DRUGS, *words[1]) is not None
@@ -327,7 +327,8 @@ def _within_each(c: Candidate, cues: ScheduleCues) -> Timing | None:
         return None
     annotated = c.said.annotated
     counted = next(e for e in c.group.elements if e.kind == "count")
-    for each in annotated.of(cue("every_words"), c.said.start, counted.start):
+    reach = words_before(annotated, c.said.start, counted.start, cues.each_reach_words + 3)
+    for each in annotated.of(cue("every_words"), reach[0][0] if reach else counted.start, counted.start):
         following = annotated.mentions.first(ADMINISTRATIONS, each.end, counted.start)
         if following is not None and not annotated.text[each.end:following.start].strip() \
                 and annotated.words_between(following.end, counted.start) <= cues.each_reach_words:
@@ -354,7 +355,7 @@ def _priced(c: Candidate, cues: ScheduleCues) -> Timing | None:
         return None
     annotated = c.said.annotated
     end = max(e.end for e in c.group.elements)
-    words = annotated.word_spans(end, c.said.end)[:cues.price_window_words]
+    words = words_after(annotated, end, c.said.end, cues.price_window_words)
     if not words:
         return None
     window = words[-1][1]
@@ -378,8 +379,8 @@ def _as_needed_alone(c: Candidate, cues: ScheduleCues) -> Timing | None:
         return None
     element = next(e for e in c.group.elements if e.kind == "as-needed")
     annotated = c.said.annotated
-    before = annotated.word_spans(c.said.start, element.start)[-cues.as_needed_reach_words:]
-    after = annotated.word_spans(element.end, c.said.end)[:cues.as_needed_reach_words]
+    before = words_before(annotated, c.said.start, element.start, cues.as_needed_reach_words)
+    after = words_after(annotated, element.end, c.said.end, cues.as_needed_reach_words)
     windows = [(before[0][0], element.start)] if before else []
     windows += [(element.end, after[-1][1])] if after else []
     giving = any(annotated.of(name, *window) for name in (ADMINISTRATIONS, VERBS) for window in windows)
@@ -423,7 +424,8 @@ def _span(group: _Group, labels: list[Element], said: Said, cues: ScheduleCues) 
         if text[label.end:label.end + 1] != ",":
             start, end = min(start, label.start), max(end, label.end)
     if labels and labels[-1].end == end:
-        s = stream(annotated, end, said.end)
+        window = words_after(annotated, end, said.end, cues.count_modifier_words + 2)
+        s = stream(annotated, end, window[-1][1] if window else end)
         spaced = len(s) and text[end:s.tokens[0].start].isspace()
         following = administration(s, 0, cues) if spaced else None
         if following is not None:

@@ -18,7 +18,7 @@ from pipeline.extractors.schedule_timing import (
     Element,
     Timing,
 )
-from pipeline.extractors.schedule_tokens import Stream, stream
+from pipeline.extractors.schedule_tokens import Stream, next_character, stream
 
 LABELS = cue("labels")
 GRAMMAR = (RATE_RULES, COURSE_RULES)  # the timing grammar: every rule of both tables is tried at a token
@@ -143,8 +143,8 @@ def _header_end(s: Stream, label: Mention) -> bool:
         candidates.append(through + 1 if through is not None and s.number(through) is not None else k)
     for k in candidates:
         end = s.tokens[k - 1].end if k > 0 else label.end
-        rest = s.text[end:s.end].lstrip(" \t")
-        if rest.startswith(":") or rest.replace(" ", "").startswith("):"):
+        mark = next_character(s.text, end, s.end)
+        if mark == ":" or (mark == ")" and next_character(s.text, s.text.index(")", end) + 1, s.end) == ":"):
             return True
     return False
 

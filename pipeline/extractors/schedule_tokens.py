@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from pipeline.engine.annotate import Annotated
@@ -101,8 +101,13 @@ class Stream:
         if index <= 0 or index > len(self.tokens):
             return None
         position = self.tokens[index].start if index < len(self.tokens) else self.end
-        found = self.annotated.mentions.last(list_name, self.start, position)
-        if found is None or found.end != self.tokens[index - 1].end:
+        key = f"{list_name}@end"
+        by_end = self._by_start.get(key)
+        if by_end is None:
+            by_end = {m.end: m for m in self.annotated.of(list_name, self.start, self.end)}
+            self._by_start[key] = by_end
+        found = by_end.get(self.tokens[index - 1].end)
+        if found is None:
             return None
         return found if all(c in JOINING for c in self.text[found.end:position]) else None
 
@@ -119,6 +124,28 @@ class Stream:
     def span(self, first: int, after: int) -> tuple[int, int]:
         """Character span of tokens first .. after - 1."""
         return self.tokens[first].start, self.tokens[after - 1].end
+
+
+def words_before(annotated: Annotated, floor: int, position: int, count: int) -> list[tuple[int, int]]:
+    """The last `count` words wholly inside [floor, position), in text order (found by bisection, not by listing
+    every word of a long sentence)."""
+    high = bisect_right(annotated.word_ends, position)
+    low = max(bisect_left(annotated.word_starts, floor), high - count)
+    return [(annotated.word_starts[i], annotated.word_ends[i]) for i in range(low, high)]
+
+
+def words_after(annotated: Annotated, position: int, ceiling: int, count: int) -> list[tuple[int, int]]:
+    """The first `count` words wholly inside [position, ceiling), in text order."""
+    low = bisect_left(annotated.word_starts, position)
+    high = min(bisect_right(annotated.word_ends, ceiling), low + count)
+    return [(annotated.word_starts[i], annotated.word_ends[i]) for i in range(low, high)]
+
+
+def next_character(text: str, position: int, end: int, skip: str = " \t") -> str:
+    """The first character at or after position (before end) that is not one of `skip`, or ""."""
+    while position < end and text[position] in skip:
+        position += 1
+    return text[position] if position < end else ""
 
 
 def stream(annotated: Annotated, start: int, end: int) -> Stream:

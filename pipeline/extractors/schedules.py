@@ -3,7 +3,7 @@ and ordered phases (FHIR Timing.repeat fields, a label and the dose of one admin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pipeline.engine.annotate import Annotated
@@ -14,7 +14,7 @@ from pipeline.engine.sentences import Sentence
 from pipeline.extractors.schedule_chains import Chain, Parsed, chain_sentences, complements, in_session, sections_of
 from pipeline.extractors.schedule_context import UNSPECIFIED, Page, Stated, schedule_drug, schedule_route
 from pipeline.extractors.schedule_cues import DRUGS, ROUTES, ScheduleCues, cue
-from pipeline.extractors.schedule_doses import DosePlace, phase_dose
+from pipeline.extractors.schedule_doses import Dose, DosePlace, doses_in, phase_dose
 from pipeline.extractors.schedule_labels import phase_labels
 from pipeline.extractors.schedule_mentions import Named
 from pipeline.extractors.schedule_phases import DraftPhase, Said, draft_phases
@@ -57,6 +57,7 @@ class _Document:
     label_blocks: dict[int, str]  # blocks that only name a phase ("Induction phase:") -> the label
     forms: FormCues
     default_form: Form | None  # the form the document names most
+    doses: dict[int, tuple[Dose, ...]] = field(default_factory=dict)  # per block, its doses, found once
 
 
 def _gives(annotated: Annotated, start: int, end: int) -> bool:
@@ -165,7 +166,11 @@ def _dose_fields(doc: _Document, item: Parsed, phase: DraftPhase, phased: set[in
         if sentence.block != block.index or sentence.index in phased:
             break
         before_start = sentence.start
-    place = DosePlace(annotated, (phase.start, phase.end), (item.sentence.start, item.sentence.end),
+    doses = doc.doses.get(block.index)
+    if doses is None:
+        doses = tuple(doses_in(annotated, block.start, block.end))
+        doc.doses[block.index] = doses
+    place = DosePlace(doses, (phase.start, phase.end), (item.sentence.start, item.sentence.end),
                       (item.sentence.end, after_end), (before_start, item.sentence.start))
     dose = phase_dose(place)
     if dose is None:
