@@ -206,6 +206,9 @@ class Schedule:
     drug: str
     route: str
     phases: tuple[Phase, ...] = ()
+    drug_form: str | None = None
+    drug_form_start: int | None = None
+    drug_form_end: int | None = None
     origin: str = "extracted"
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,12 +12,10 @@ import jsonschema
 import pytest
 import yaml
 from conftest import PROJECT_ROOT
+from engine_helpers import extract_text, project_rules
 
-from pipeline.extract.schedules import extract_schedules
-from pipeline.load import Layout, load_vocabulary
-from pipeline.records import Document, Schedule, Source
+from pipeline.records import Schedule
 from pipeline.schemas import load_schemas
-from pipeline.segment import segment
 from pipeline.validate import read_tables
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "schedules"
@@ -30,16 +30,10 @@ def _yaml(relative: str) -> dict:
 
 @pytest.fixture(scope="module")
 def extract() -> Extractor:
-    """Text -> schedules, with the project's cues (the shared number cues under "numbers") and vocabulary."""
-    layout = Layout(project_root=PROJECT_ROOT, input_dir=PROJECT_ROOT / "data")
-    vocabulary = load_vocabulary(layout, load_schemas(PROJECT_ROOT / "schemas"))
-    segmentation = _yaml("data/segmentation.yaml")
-    cues = {**_yaml("data/cues/schedules.yaml"), "numbers": _yaml("data/cues/numbers.yaml")}
+    """Text -> schedules, as the build extracts them with the project's cues and vocabulary."""
 
     def run(text: str) -> tuple[Schedule, ...]:
-        source = Source("fixture", "Fixture", None, None, "other", None, None, "en", "data/raw/fixture.txt",
-                        "0" * 64, len(text))
-        return extract_schedules(segment(Document(source, text), segmentation), cues, vocabulary)
+        return extract_text(text).schedules
 
     return run
 
@@ -359,3 +353,224 @@ def test_route_from_the_drugs_definition(extract: Extractor) -> None:
             "Schedule\n\nPhase | How often\nInduction | Twice weekly\n")
     (schedule,) = extract(text)
     assert (schedule.drug, schedule.route) == ("esketamine", "intranasal")
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Participants received 0.5 mg/kg over 40 minutes, three times a week for two weeks.",
+     {"frequency": 3, "period": 1, "period_unit": "wk", "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("Esketamine is given twice weekly during weeks 1-4.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk"}),
+    ("Patients self-administer esketamine twice per week for 4 weeks.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk"}),
+    ("During the induction phase, dosing occurred twice weekly for 4 weeks.",
+     {"label": "induction", "frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4,
+      "bounds_unit": "wk"}),
+    # a range of rates with different frequencies: once every half week to once every two weeks
+    ("Maintenance care with ketamine, when it is offered, ranges from twice a week to once every two "
+     "weeks.", {"label": "maintenance", "frequency": 1, "period": 0.5, "period_max": 2, "period_unit": "wk"}),
+    ("The study tested a single infusion of ketamine against saline.", {"count": 1}),
+    ("Infusions are given on alternate days for two weeks.",
+     {"frequency": 1, "period": 2, "period_unit": "d", "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("Ketamine is given three times in the first week.",
+     {"frequency": 3, "period": 1, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1, "bounds_unit": "wk"}),
+    ("By March I had done six ketamine sessions.", {"count": 6}),
+    ("Our protocol consists of six 40-minute infusions over two to three weeks.",
+     {"count": 6, "bounds_low": 2, "bounds_high": 3, "bounds_unit": "wk"}),
+    ("Most patients need between 6 and 8 infusions.", {"count": 6, "count_max": 8}),
+    ("Infusions are given twice weekly over a two-week period.",
+     {"frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("Ketamine was infused six times over two weeks.",
+     {"count": 6, "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+    ("It is a four-week course of eight ketamine sessions.",
+     {"count": 8, "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk"}),
+    ("Got my 6 loading infusions in 2 weeks.",
+     {"label": "induction", "count": 6, "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
+])
+def test_labels_and_trial_arms(extract: Extractor, sentence: str, expected: dict) -> None:
+    (schedule,) = extract(f"Ketamine therapy\n\n{sentence}\n")
+    timing = _timing(schedule)
+    assert len(timing) == 1
+    assert {k: v for k, v in timing[0].items() if k != "label"} == {k: v for k, v in expected.items() if k != "label"}
+    assert timing[0]["label"] == expected.get("label", "unspecified")
+
+
+def test_steps_joined_by_then_after_that_and_from_then_on(extract: Extractor) -> None:
+    text = ("Ketamine therapy\n\nI had six ketamine infusions over two weeks, then a booster every month.\n\n"
+            "We start with two infusions a week. After that, patients come once a week for a month. From then on, "
+            "boosters are given as needed.\n")
+    first, second = extract(text)
+    assert _timing(first) == [
+        {"label": "induction", "count": 6, "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 1, "period_unit": "mo"}]
+    assert [p["label"] for p in _timing(second)] == ["induction", "taper", "maintenance"]
+    assert _timing(second)[2] == {"label": "maintenance", "as_needed": True}
+
+
+@pytest.mark.parametrize("text", [
+    "Arms\n\nThe control group sprays a matching placebo twice a week for four weeks.\n",
+    "Arms\n\nSubjects received esketamine matched placebo by nasal spray twice weekly for a month.\n",
+    "Exclusion Criteria:\n* Failed an adequate course of ECT, defined as at least 7 treatments with ECT\n",
+    "Ketamine therapy\n\nPatients given ketamine were three times more likely to respond.\n",
+    "Ketamine therapy\n\nShe finished a six-week course of antibiotics before it.\n",
+    "Ketamine therapy\n\nMy heart pounded during the first two infusions, and my blood pressure had gone up.\n",
+])
+def test_placebo_arms_criteria_and_comparisons_are_not_schedules(extract: Extractor, text: str) -> None:
+    assert extract(text) == ()
+
+
+def test_a_placebo_beside_the_drug_leaves_the_drugs_schedule(extract: Extractor) -> None:
+    (schedule,) = extract("Arms\n\nPatients were randomised to esketamine or placebo, given twice weekly.\n")
+    assert schedule.drug == "esketamine"
+
+
+@pytest.mark.parametrize(("text", "dose"), [
+    ("Participants received 0.5 mg/kg over 40 minutes, three times a week for two weeks.", (0.5, 0.5, "mg/kg")),
+    ("Patients receive either 56 mg or 84 mg of esketamine by nasal spray, twice per week.",
+     (56, 84, "mg")),
+    ("Participants will self-administer 56 mg of esketamine, intranasally, twice per week for 4 weeks.",
+     (56, 56, "mg")),
+    ("Patients use 28 mg, 56 mg or 84 mg of esketamine twice a week.", (28, 84, "mg")),
+    ("Ketamine infusions are given twice a week at 0.5 mg/kg.", (0.5, 0.5, "mg/kg")),
+    ("Ketamine infusions are given twice a week.", (None, None, None)),
+])
+def test_a_phase_carries_the_dose_of_one_administration(extract: Extractor, text: str, dose: tuple) -> None:
+    (schedule,) = extract(f"Dosing\n\n{text}\n")
+    (phase,) = schedule.phases
+    assert (phase.dose_low, phase.dose_high, phase.dose_unit) == dose
+
+
+def test_two_phases_of_one_sentence_share_the_dose_before_them(extract: Extractor) -> None:
+    text = ("Dosing\n\nKetamine is infused (0.5 mg/kg over 40 minutes) twice weekly over a period of 3 weeks and "
+            "weekly for the following 4 weeks.\n")
+    (schedule,) = extract(text)
+    assert [(p.dose_low, p.dose_unit, p.bounds_high) for p in schedule.phases] == [(0.5, "mg/kg", 3), (0.5, "mg/kg", 4)]
+
+
+def test_label_rows_take_the_doses_stated_after_them_in_their_row(extract: Extractor) -> None:
+    text = (FIXTURES / "drug-label.txt").read_text(encoding="utf-8")
+    (schedule,) = extract(text)
+    assert [(p.dose_low, p.dose_high, p.dose_unit) for p in schedule.phases] == [(56, 84, "mg")] * 3
+
+
+@pytest.mark.parametrize(("text", "form", "words"), [
+    ("Ketamine therapy\n\nMost clinics begin with six IV infusions given over 12 days.\n\n"
+     "A few practices offer low-dose oral ketamine, taken daily at home.\n", "iv-ketamine", "Ketamine"),
+    ("Spravato\n\nSpravato is used twice a week for the first month.\n", "esketamine-nasal", "Spravato"),
+    ("Treatment\n\nThe combination of ketamine infusions plus daily Lexapro helps.\n", "escitalopram", "Lexapro"),
+    ("Treatment\n\nSublingual ketamine is taken twice a week.\n", "oral-ketamine", "Sublingual ketamine"),
+])
+def test_a_schedule_carries_its_drug_form_and_the_words_that_decided_it(text: str, form: str, words: str) -> None:
+    schedule = extract_text(text).schedules[0]
+    assert schedule.drug_form == form
+    assert text[schedule.drug_form_start:schedule.drug_form_end] == words
+
+
+def test_a_table_column_named_by_a_unit_gives_each_row_its_position(extract: Extractor) -> None:
+    text = ("Esketamine dosing\n\nPhase | Week | How often\nInduction | 1-4 | Twice weekly\n"
+            "Maintenance | 5-8 | Once weekly\nMaintenance | 9+ | Every 2 weeks\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [
+        {"label": "induction", "frequency": 2, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4,
+         "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 1, "period_unit": "wk", "bounds_low": 4, "bounds_high": 4,
+         "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 2, "period_unit": "wk"}]
+
+
+def test_phases_under_successive_label_headings_are_one_schedule(extract: Extractor) -> None:
+    text = ("Dosing\n\nInduction Phase\n\nPatients receive ketamine infusions twice a week for four weeks.\n\n"
+            "Maintenance Phase\n\nInfusions are given once a month.\n")
+    (schedule,) = extract(text)
+    assert [(p.label, p.frequency, p.period_unit) for p in schedule.phases] == [
+        ("induction", 2, "wk"), ("maintenance", 1, "mo")]
+
+
+def test_the_first_n_administrations_are_a_count_but_not_after_a_preposition(extract: Extractor) -> None:
+    (schedule,) = extract("Ketamine therapy\n\nThe first six infusions are given over two to three weeks.\n")
+    assert _timing(schedule) == [{"label": "unspecified", "count": 6, "bounds_low": 2, "bounds_high": 3,
+                                  "bounds_unit": "wk"}]
+
+
+def test_a_role_named_first_takes_the_timing_of_the_sentence_after_it(extract: Extractor) -> None:
+    text = ("Ketamine therapy\n\nYour treatment begins with six infusions over two to three weeks. After the initial "
+            "series, most patients need booster infusions. Boosters are typically scheduled every three to six "
+            "weeks.\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [
+        {"label": "induction", "count": 6, "bounds_low": 2, "bounds_high": 3, "bounds_unit": "wk"},
+        {"label": "maintenance", "frequency": 1, "period": 3, "period_max": 6, "period_unit": "wk"}]
+
+
+def test_a_rate_in_the_next_sentence_completes_a_course_told_without_one(extract: Extractor) -> None:
+    text = ("At-home ketamine\n\nOur program includes 6 guided ketamine sessions over 4 weeks. Sessions are spaced 3 "
+            "to 4 days apart. After your first 6 sessions, you can continue with maintenance sessions once or twice "
+            "a month.\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [
+        {"label": "induction", "count": 6, "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk", "frequency": 1,
+         "period": 3, "period_max": 4, "period_unit": "d"},
+        {"label": "maintenance", "frequency": 1, "frequency_max": 2, "period": 1, "period_unit": "mo"}]
+    assert schedule.phases[0].quote == "6 guided ketamine sessions over 4 weeks. Sessions are spaced 3 to 4 days apart"
+
+
+def test_a_connector_after_the_timing_continues_the_schedule(extract: Extractor) -> None:
+    text = ("IM ketamine\n\nIntramuscular ketamine injections are usually given once a week for 6 to 8 weeks. Some "
+            "patients benefit from an injection every 10 to 14 days afterward.\n")
+    (schedule,) = extract(text)
+    assert [p.label for p in schedule.phases] == ["induction", "maintenance"]
+
+
+def test_list_items_under_a_lead_in_that_names_the_dose(extract: Extractor) -> None:
+    text = ("How to use the nasal spray\n\nThe recommended dose for adults is:\nWeeks 1-4: 56 mg or 84 mg twice a week\n"
+            "Weeks 5-8: 56 mg or 84 mg once a week\nFrom week 9: 56 mg or 84 mg every 2 weeks or once a week\n")
+    (schedule,) = extract(text)
+    assert [(p.frequency, p.period, p.period_max, p.bounds_high, p.dose_low, p.dose_high) for p in schedule.phases] == [
+        (2, 1, None, 4, 56, 84), (1, 1, None, 4, 56, 84), (1, 1, 2, None, 56, 84)]
+
+
+def test_what_a_course_is_made_of_is_a_count(extract: Extractor) -> None:
+    text = ("Ketamine-assisted psychotherapy\n\nKAP typically involves 3 to 6 dosing sessions, each followed by an "
+            "integration session. Dosing sessions are usually scheduled one to two weeks apart.\n")
+    (schedule,) = extract(text)
+    assert _timing(schedule) == [{"label": "unspecified", "count": 3, "count_max": 6, "frequency": 1, "period": 1,
+                                  "period_max": 2, "period_unit": "wk"}]
+    assert text[schedule.start:schedule.end].endswith("one to two weeks apart")
+
+
+def test_a_tabbed_dosing_table_of_a_label_is_one_schedule(extract: Extractor) -> None:
+    text = ("Table 1: Recommended Dosage for SPRAVATO\n\n"
+            "Induction Phase\tWeeks 1 to 4:\tAdminister twice per week\tDay 1 starting dose: 56 mg\n"
+            "\t\t\tSubsequent doses: 56 mg or 84 mg\n"
+            "Maintenance Phase\tWeeks 5 to 8:\tAdminister once weekly\t56 mg or 84 mg\n"
+            "\tWeek 9 and after:\tAdminister every 2 weeks or once weekly\t56 mg or 84 mg\n")
+    (schedule,) = extract(text)
+    assert [(p.label, p.frequency, p.bounds_high, p.dose_high) for p in schedule.phases] == [
+        ("induction", 2, 4, 56), ("maintenance", 1, 4, 84), ("maintenance", 1, None, 84)]
+
+
+def test_a_dose_stated_before_the_timing_in_its_row(extract: Extractor) -> None:
+    text = "Dosing\n\nAdults: 0.5 mg/kg IV infused over 40 minutes. Give 2 to 3 times per week for 2 to 3 weeks.\n"
+    (schedule,) = extract(text)
+    assert [(p.dose_low, p.dose_unit, p.frequency, p.frequency_max) for p in schedule.phases] == [(0.5, "mg/kg", 2, 3)]
+
+
+@pytest.mark.parametrize("unit", ["twice a week 56 mg ", "weeks 1 to 4: ", "every 2 weeks or ", ".\n",
+                                  "Weeks 1 to 4 twice weekly\n", "each session two doses "])
+def test_schedule_extraction_grows_linearly_on_repeated_input(unit: str) -> None:
+    """One long sentence or thousands of short ones: the work per token stays bounded."""
+    from pipeline.extractors import read
+    from pipeline.extractors.schedules import extract_schedules
+
+    rules = project_rules()
+
+    def seconds(size: int) -> float:
+        reading = read("Ketamine therapy\n\n" + unit * (size // len(unit)), rules)
+        best = float("inf")
+        for _ in range(2):
+            started = time.perf_counter()
+            extract_schedules(reading, "example", rules.settings)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small, large = seconds(3000), seconds(12000)
+    assert math.log(max(large, 1e-4) / max(small, 1e-4), 4) <= 1.5, (small, large)

@@ -83,6 +83,12 @@ class Annotated:
             high = min(high, self.clause_cuts[after])
         return low, max(high, end)
 
+    def sentences_of(self, block: Block) -> tuple[Sentence, ...]:
+        """The sentences of one block, found by bisection (sentences run in block order)."""
+        low = bisect_left(self.sentences, block.index, key=lambda s: s.block)
+        high = bisect_right(self.sentences, block.index, lo=low, key=lambda s: s.block)
+        return self.sentences[low:high]
+
     def block_of(self, sentence: Sentence) -> Block:
         return self.blocks[sentence.block]
 
@@ -93,8 +99,10 @@ class Annotated:
         return self.mentions.of(list_name, start, end)
 
     def numbers_in(self, start: int, end: int) -> tuple[NumberSpan, ...]:
-        low = bisect_left([n.start for n in self.numbers], start)
-        return tuple(n for n in self.numbers[low:] if n.start < end and n.end <= end)
+        """Numbers lying wholly inside [start, end), found by bisection (numbers are sorted and disjoint)."""
+        low = bisect_left(self.numbers, start, key=lambda n: n.start)
+        high = bisect_left(self.numbers, end, lo=low, key=lambda n: n.start)
+        return tuple(n for n in self.numbers[low:high] if n.end <= end)
 
     def content(self, block: Block) -> bool:
         """Whether an extractor may read the block: it is not boilerplate."""

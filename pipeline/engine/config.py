@@ -107,7 +107,8 @@ def build_engine(cues: Mapping[str, Mapping[str, Any]], segmentation: Mapping[st
     numbers = cues["numbers"]
     number_cues = NumberCues(
         units=numbers["units"], tens=numbers["tens"], scales=numbers["scales"], fractions=numbers["fractions"],
-        times=numbers["times"], ordinals=numbers["ordinals"], range_connectors=tuple(numbers["range_connectors"]))
+        times=numbers["times"], ordinals=numbers["ordinals"], range_connectors=tuple(numbers["range_connectors"]),
+        multiplier_signs=tuple(numbers["multiplier_signs"]))
     return Engine(
         matcher=PhraseMatcher(lists), numbers=NumberGrammar(number_cues),
         layout=LayoutCues(bullets=tuple(segmentation["list_markers"])),

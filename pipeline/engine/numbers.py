@@ -20,7 +20,8 @@ class NumberSpan:
 
 @dataclass(frozen=True)
 class NumberCues:
-    """Number words by family (units, tens, scales, fractions, times, ordinals) and range connectors."""
+    """Number words by family (units, tens, scales, fractions, times, ordinals), range connectors and the signs
+    that make a digit a number of times ("2x", "3 ×")."""
 
     units: Mapping[str, float]
     tens: Mapping[str, float]
@@ -29,6 +30,7 @@ class NumberCues:
     times: Mapping[str, float]
     ordinals: Mapping[str, float]
     range_connectors: tuple[str, ...]
+    multiplier_signs: tuple[str, ...]
 
 
 def _alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -43,10 +45,12 @@ class NumberGrammar:
         units, tens = _alternation(list(cues.units)), _alternation(list(cues.tens))
         word_number = (rf"(?P<words>(?:(?:{tens})(?:[-\s](?:{units}))?|(?:{units}))"
                        rf"(?:\s+(?:{_alternation(list(cues.scales))}))?)")
+        signs = "|".join(re.escape(sign) for sign in sorted(cues.multiplier_signs, key=len, reverse=True))
+        multiplier = rf"(?P<multiplier>\d{{1,2}})\s?(?:{signs})" if signs else "(?!)"
         digits = r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
         self.single = re.compile(
             rf"(?<![\w.])(?:(?P<fraction>{_alternation(list(cues.fractions))})"
-            rf"|(?P<times>{_alternation(list(cues.times))})"
+            rf"|(?P<times>{_alternation(list(cues.times))})|{multiplier}"
             rf"|(?P<ordinal>{_alternation(list(cues.ordinals))})"
             rf"|(?P<decade>\d{{3}}0)['’]?s|{digits}|{word_number})(?![\w])", re.IGNORECASE)
         symbols = "".join(re.escape(c) for c in cues.range_connectors if len(c) == 1)
@@ -70,6 +74,8 @@ class NumberGrammar:
             if match.group(family):
                 table = {"fraction": self.cues.fractions, "times": self.cues.times, "ordinal": self.cues.ordinals}
                 return float(table[family][phrase]), family
+        if match.group("multiplier"):
+            return float(match.group("multiplier")), "times"
         if match.group("decade"):
             return float(match.group("decade")), "decade"
         if match.group("digits"):

@@ -56,6 +56,15 @@ class RuleTable(Generic[Answer]):
                 return rule.name, answer
         return None
 
+    def answers(self, *args: Any) -> list[tuple[str, Answer]]:
+        """(name, answer) of every rule that answers, in order: for a grammar that weighs all its candidates."""
+        found = []
+        for rule in self._rules:
+            answer = rule.decide(*args)
+            if answer is not None:
+                found.append((rule.name, answer))
+        return found
+
     def __iter__(self) -> Iterator[Rule[Answer]]:
         return iter(self._rules)
 

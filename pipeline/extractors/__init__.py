@@ -21,19 +21,31 @@ from pipeline.extractors import (
     contraindications,
     quantities,
     quantity_growth,
+    schedule_chains,
+    schedule_context,
+    schedule_courses,
+    schedule_doses,
+    schedule_labels,
+    schedule_phases,
+    schedule_rates,
+    schedules,
     side_effects,
 )
+from pipeline.extractors.schedule_cues import ScheduleCues
 from pipeline.records import Document, Extraction, Vocabulary
 from pipeline.taxonomy import Taxonomy, taxonomy_of
 
 # Bump when extractor code changes what it makes of a text: it is part of every cache key.
-CODE_VERSION = "4"
+CODE_VERSION = "5"
 RULE_TABLES: tuple[RuleTable[Any], ...] = (
     side_effects.MENTION_RULES, contraindications.CONDITION_RULES, claim_rules.FORM, claim_rules.WORTH,
     claim_rules.SUBJECT, claim_rules.CATEGORY, quantity_growth.NOT_QUANTITIES, quantity_growth.UNITS,
     quantity_growth.BARE, quantities.MEASURES, quantities.PERCENTS, quantities.TIMES, assertions.NUMBERS,
     assertions.INSURANCE, assertions.REGULATORY, assertions.CONTROLLED, assertions.SUICIDALITY, assertions.SAFETY,
-    assertions.MONITORING)
+    assertions.MONITORING,
+    schedule_rates.RATE_RULES, schedule_courses.COURSE_RULES, schedule_phases.BREAK_RULES,
+    schedule_phases.PLAUSIBILITY_RULES, schedule_chains.CHAIN_RULES, schedule_labels.LABEL_RULES,
+    schedule_context.DRUG_RULES, schedule_context.ROUTE_RULES, schedule_doses.DOSE_RULES)
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,7 @@ class Settings:
     claims: claims.ClaimCues
     quantities: quantities.QuantityCues
     assertions: assertions.AssertionCues
+    schedules: ScheduleCues
     taxonomy: Taxonomy
 
 
@@ -83,7 +96,8 @@ def compile_rules(cues: dict[str, Any], segmentation: dict[str, Any], vocabulary
         side_effects=typed(side_effects.SideEffectCues, cues["side_effects"]),
         contraindications=typed(contraindications.ContraindicationCues, cues["contraindications"]),
         claims=typed(claims.ClaimCues, cues["claims"]), quantities=typed(quantities.QuantityCues, cues["quantities"]),
-        assertions=typed(assertions.AssertionCues, cues["assertions"]), taxonomy=taxonomy_of(cues["taxonomy"]))
+        assertions=typed(assertions.AssertionCues, cues["assertions"]),
+        schedules=typed(ScheduleCues, cues["schedules"]), taxonomy=taxonomy_of(cues["taxonomy"]))
     return Rules(engine=build_engine(cues, segmentation, vocabulary), settings=settings, cues=cues,
                  segmentation=segmentation, vocabulary=vocabulary,
                  digest=rules_digest(cues, segmentation, vocabulary))
@@ -105,22 +119,13 @@ def read(text: str, rules: Rules) -> Reading:
                    dominant(annotated, rules.settings.forms))
 
 
-def _legacy(document: Document, rules: Rules) -> tuple[Any, ...]:
-    """Schedules from the extractor that still reads the older segmentation."""
-    from pipeline.extract.schedules import extract_schedules
-    from pipeline.segment import segment
-
-    segmented = segment(document, rules.segmentation)
-    shared = {name: rules.cues.get(name, {}) for name in ("certainty", "numbers")}
-    return extract_schedules(segmented, {**rules.cues.get("schedules", {}), **shared}, rules.vocabulary)
-
-
 def extract_document(document: Document, rules: Rules) -> Extraction:
     """Every table's records for one document."""
     reading = read(document.text, rules)
     source_id = document.source.source_id
     settings = rules.settings
     return Extraction(
-        claims=claims.extract_claims(reading, source_id, settings), schedules=_legacy(document, rules),
+        claims=claims.extract_claims(reading, source_id, settings),
+        schedules=schedules.extract_schedules(reading, source_id, settings),
         side_effects=side_effects.extract_side_effects(reading, source_id, settings),
         contraindications=contraindications.extract_contraindications(reading, source_id, settings))

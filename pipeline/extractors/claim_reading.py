@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -63,14 +64,15 @@ class Reading:
 def _weights(site: Site, found: list[Piece]) -> dict[int, float]:
     """Piece start -> the weight its category cues count with (side pieces count less, unless every piece is one:
     "By the fourth infusion I noticed ...")."""
-    main = core(found)
-    return {p.start: 1.0 if p in main else site.cues.side_clause_weight for p in found}
+    main = {p.start for p in core(found)}
+    return {p.start: 1.0 if p.start in main else site.cues.side_clause_weight for p in found}
 
 
 def _weight_at(found: list[Piece], weights: dict[int, float], position: int) -> float:
-    for piece in found:
-        if piece.start <= position < piece.end:
-            return weights[piece.start]
+    """The weight of the piece around position, found by bisection (pieces run in order and do not overlap)."""
+    index = bisect_right(found, position, key=lambda p: p.start) - 1
+    if index >= 0 and position < found[index].end:
+        return weights[found[index].start]
     return 0.0
 
 
@@ -181,7 +183,8 @@ def _negation_skips(annotated: Annotated, site: Site, found: list[Piece], found_
     """Where negations deny nothing of the claim: side pieces, embedded clauses, after a quantified subject, and
     "no"/"without" in an object (they deny when they open the core clause: "No deaths occurred")."""
     main = core(found)
-    skips = [(p.start, p.end) for p in found if p not in main]
+    main_starts = {p.start for p in main}
+    skips = [(p.start, p.end) for p in found if p.start not in main_starts]
     for piece in main:
         skips.append((embedded_starts(annotated, piece)[0], piece.end))
         quantified = _quantified_from(annotated, piece, found_quantities)

@@ -143,8 +143,18 @@ def _interjection(site: Site) -> str | None:
     if not words:
         return "interjection"
     found = site.annotated.of(f"{CUES}.interjections", site.start, site.end)
-    covered = sum(1 for s, e in words if any(m.start <= s and e <= m.end for m in found))
-    return "interjection" if covered == len(words) else None
+    return "interjection" if _all_covered(words, [(m.start, m.end) for m in found]) else None
+
+
+def _all_covered(words: list[tuple[int, int]], spans: list[tuple[int, int]]) -> bool:
+    """Whether every word lies inside one of the spans (both in text order; one pass over each)."""
+    index = 0
+    for start, end in words:
+        while index < len(spans) and spans[index][1] < end:
+            index += 1
+        if index == len(spans) or not spans[index][0] <= start:
+            return False
+    return True
 
 
 @FORM.rule(

@@ -174,7 +174,7 @@ def _rows(annotated: Annotated, block: Block, scope: Scope, source_id: str, cues
           stance_cues: StanceCues) -> list[Contraindication]:
     rows = []
     seen: set[tuple[int, str]] = set()
-    for sentence in (s for s in annotated.sentences if s.block == block.index):
+    for sentence in annotated.sentences_of(block):
         mentions = annotated.of(TERMS, sentence.start, sentence.end)
         for group in enumerations(annotated, mentions):
             where = site(annotated, block, sentence, group, scope.kind, scope.band)

@@ -178,7 +178,7 @@ def _row(s: Site, mention: Mention, governed: Governed, source_id: str, cues: Si
 def _prose_rows(annotated: Annotated, block: Block, scope: Scope, source_id: str, cues: SideEffectCues,
                 stance_cues: StanceCues) -> list[SideEffect]:
     rows = []
-    for sentence in (s for s in annotated.sentences if s.block == block.index):
+    for sentence in annotated.sentences_of(block):
         mentions = annotated.of(TERMS, sentence.start, sentence.end)
         for group in enumerations(annotated, mentions):
             where = site(annotated, block, sentence, group, scope.kind, scope.band)

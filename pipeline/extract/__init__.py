@@ -1,1 +1,0 @@
-"""Extractors that still read the older segmentation (claims, schedules) while they move to the engine."""
