@@ -8,7 +8,10 @@ from pathlib import Path
 
 from pipeline.assemble import Row, render, term_row
 from pipeline.cache import DocumentCache
+from pipeline.checks import RESOURCES as REFERENCE_RESOURCES
+from pipeline.checks import derive, load_reference
 from pipeline.executors import Workers, run
+from pipeline.integrity import check_tables
 from pipeline.io import list_files, read_bytes, read_tree, write_files
 from pipeline.load import CurationEntry, Inputs, Layout, load_inputs, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
@@ -85,7 +88,9 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
     """Inputs -> (validated inputs, output files) with nothing written."""
     schemas = load_schemas(layout.schema_dir)
     inputs = load_inputs(layout, schemas)
-    spec = rules_spec(load_cues(layout, schemas), inputs.cues, inputs.vocabulary, schemas)
+    cues = load_cues(layout, schemas)
+    reference = load_reference(layout, schemas, inputs.documents, cues["forms"], inputs.vocabulary)
+    spec = rules_spec(cues, inputs.cues, inputs.vocabulary, schemas)
     tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
     problems: list[Problem] = []
     fresh: list[tuple[str, Result]] = []
@@ -95,6 +100,12 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
             tables[name].extend(rows)
     tables["sources"].sort(key=lambda row: row["source_id"])
     tables["terms"] = sorted((term_row(t) for t in inputs.vocabulary.terms.values()), key=lambda r: r["term_id"])
+    if problems:
+        raise PipelineError(problems)
+    texts = {doc.source.source_id: doc.text for doc in inputs.documents}
+    tables.update(derive(tables, reference, texts))
+    problems = check_tables(tables, texts, schemas, known_terms=set(inputs.vocabulary.terms),
+                            resources=REFERENCE_RESOURCES)
     if problems:
         raise PipelineError(problems)
     files = render(inputs.package, schemas, tables, inputs.documents)

@@ -12,7 +12,9 @@ class Table:
     """How one resource is made, keyed, corrected and scored.
 
     A table is either extracted from each document (`record` set; top-level when `nested` is empty, else
-    held in its parent record's field `nested`), or built from the inputs (sources, terms)."""
+    held in its parent record's field `nested`), built from the inputs (sources, terms, facts), or derived from
+    the assembled tables after every document (`derived`). `spans`: a table that is not extracted but whose rows
+    carry source_id, start, end and quote, checked like extracted rows."""
 
     name: str
     record: type | None = None
@@ -25,6 +27,8 @@ class Table:
     vocabulary: dict[str, str] = field(default_factory=dict)  # field -> vocabulary kind its values come from
     match: str | None = None  # field that must agree for a gold row to match (besides the span)
     agreement: tuple[str, ...] = ()  # fields whose agreement with the gold is reported
+    derived: bool = False
+    spans: bool = False
 
     @property
     def extracted(self) -> bool:
@@ -62,8 +66,18 @@ TABLES: tuple[Table, ...] = (
     Table("terms"),
 )
 
+# Reference facts (built from data/reference/) and what each source says beside them (derived after every
+# document: pipeline/checks/).
+REFERENCE_TABLES: tuple[Table, ...] = (
+    Table("facts", spans=True),
+    Table("claim_checks", derived=True, spans=True),
+    Table("omissions", derived=True),
+)
+TABLES = TABLES + REFERENCE_TABLES
+
 BY_NAME = {table.name: table for table in TABLES}
 RESOURCES = tuple(table.name for table in TABLES)
+DERIVED = tuple(table.name for table in TABLES if table.derived)
 
 
 def children(name: str) -> tuple[Table, ...]:

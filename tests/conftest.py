@@ -13,7 +13,8 @@ from pipeline.cli import cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INPUT_PATHS = ("schemas", "data/package.yaml", "data/segmentation.yaml", "data/sources.yaml",
-               "data/raw", "data/vocab", "data/cues", "data/curation")
+               "data/raw", "data/vocab", "data/cues", "data/curation", "data/taxonomy", "data/reference",
+               "data/checks.yaml")
 
 
 def copy_inputs(target: Path) -> Path:
