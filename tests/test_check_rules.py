@@ -54,7 +54,7 @@ def example_checks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[R
         source_id = _source_id(table, rule, index)
         texts[source_id] = example.text
         (data / "raw" / f"{source_id}.txt").write_text(example.text, encoding="utf-8")
-        entries.append({"source_id": source_id, "title": source_id, "kind": "other", "role": "reported",
+        entries.append({"source_id": source_id, "title": source_id, "kind": "blog", "role": "reported",
                         "language": "en", "sha256": hashlib.sha256(example.text.encode()).hexdigest()})
     (data / "sources.yaml").write_text(yaml.safe_dump({"sources": entries}, allow_unicode=True), encoding="utf-8")
     layout = Layout(root, data)

@@ -68,6 +68,7 @@ class Settings:
     """Every setting of the checks."""
 
     checked_roles: frozenset[str]
+    checked_kinds: frozenset[str]
     nearest_label: tuple[NearestLabel, ...]
     categories: Mapping[str, Categories]
     numbers: frozenset[str]
@@ -86,7 +87,7 @@ def settings_of(data: Mapping[str, Any]) -> Settings:
     """The settings file's data (already checked by schemas/checks.schema.json) -> Settings."""
     side = data["side_effects"]
     return Settings(
-        checked_roles=frozenset(data["checked_roles"]),
+        checked_roles=frozenset(data["checked_roles"]), checked_kinds=frozenset(data["checked_kinds"]),
         nearest_label=tuple(NearestLabel(entry["drug"], entry["form"], frozenset(entry["properties"]),
                                          frozenset(entry["statements"])) for entry in data["nearest_label"]),
         categories={entry["property"]: Categories(
