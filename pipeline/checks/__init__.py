@@ -43,6 +43,8 @@ def load_reference(layout: Layout, schemas: Any, documents: tuple[Document, ...]
 
 def derive(tables: Mapping[str, list[Row]], reference: Reference, texts: Mapping[str, str]) -> dict[str, list[Row]]:
     """The facts table, every check of a checked source's statements against the facts, and the omissions."""
+    if not reference.facts:
+        return {name: [] for name in RESOURCES}
     settings = reference.settings
     checked = {row["source_id"] for row in tables["sources"]
                if row["role"] in settings.checked_roles and row["kind"] in settings.checked_kinds}

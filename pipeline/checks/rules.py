@@ -53,6 +53,8 @@ class Pair:
 
 @dataclass(frozen=True)
 class Finding:
+    """What a rule decides: the verdict and the one-line reason built from both values."""
+
     verdict: str
     reason: str
 
@@ -97,7 +99,7 @@ def _hedged(pair: Pair) -> Finding | None:
     """A hedged statement ("may") of what the fact excludes claims less than the fact denies: it goes beyond."""
     if not pair.statement.hedged or _relation(pair) != CONTRADICTS:
         return None
-    return Finding(BEYOND, pair.reason("(hedged) " + _category_says(pair)))
+    return Finding(BEYOND, pair.reason("(with a hedge) " + _category_says(pair)))
 
 
 @CATEGORIES.rule(

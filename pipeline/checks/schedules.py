@@ -14,6 +14,7 @@ from pipeline.checks.forms import Candidate
 from pipeline.checks.settings import Settings
 from pipeline.checks.statements import Statement
 from pipeline.checks.values import Interval, rate_per_week
+from pipeline.reference import Phase
 
 WITHIN_A_SITTING = ("min", "h")
 
@@ -30,11 +31,16 @@ class Aligned:
 
 
 def _label_rate(candidate: Candidate, settings: Settings) -> Interval | None:
-    phase = candidate.fact.phase
-    if phase is None:
-        return None
+    phase = _phase(candidate)
     return rate_per_week({"frequency": phase.frequency, "frequency_max": phase.frequency_max, "period": phase.period,
                           "period_max": phase.period_max, "period_unit": phase.period_unit}, settings.units)
+
+
+def _phase(candidate: Candidate) -> Phase:
+    phase = candidate.fact.phase
+    if phase is None:
+        raise ValueError(f"fact {candidate.fact.fact_id} has no phase")
+    return phase
 
 
 def _regimens(candidates: Sequence[Candidate]) -> list[list[Candidate]]:
@@ -43,7 +49,7 @@ def _regimens(candidates: Sequence[Candidate]) -> list[list[Candidate]]:
     for candidate in candidates:
         if candidate.fact.phase is not None:
             by_population.setdefault(candidate.fact.population or "", []).append(candidate)
-    regimens = [sorted(found, key=lambda c: c.fact.phase.week_from) for found in by_population.values()]  # type: ignore[union-attr]
+    regimens = [sorted(found, key=lambda c: _phase(c).week_from) for found in by_population.values()]
     return sorted(regimens, key=lambda r: (-len(r), r[0].fact.population or ""))
 
 
@@ -57,14 +63,14 @@ def _align(phases: Sequence[Statement], regimen: list[Candidate], settings: Sett
         rate = rate_per_week(row, settings.units)
         if rate is not None:
             found = next((k for k in range(next_index, len(regimen))
-                          if rates[k] is not None and rate.within(rates[k])), None)  # type: ignore[arg-type]
+                          if (label_rate := rates[k]) is not None and rate.within(label_rate)), None)
             if found is None:
                 index = min(next_index, len(regimen) - 1)
                 aligned.append(Aligned(statement, regimen[index], rate, rates[index], False))
                 continue
         elif row.get("label") in settings.schedule_labels:
-            found = next((k for k in range(next_index, len(regimen))
-                          if regimen[k].fact.phase.label == row["label"]), None)  # type: ignore[union-attr]
+            found = next((k for k in range(next_index, len(regimen)) if _phase(regimen[k]).label == row["label"]),
+                         None)
             if found is None:
                 continue
         else:

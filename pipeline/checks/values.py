@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.checks.settings import Unit
 
@@ -51,18 +52,16 @@ def weeks(value: float | None, unit: str | None, units: Mapping[str, Unit]) -> t
     return value * found.factor / week.factor, value * found.factor_max / week.factor
 
 
-def rate_per_week(row: Mapping[str, object], units: Mapping[str, Unit]) -> Interval | None:
+def rate_per_week(row: Mapping[str, Any], units: Mapping[str, Unit]) -> Interval | None:
     """Doses per week of a phase (FHIR frequency per period), lowest and highest; None without a rate."""
-    frequency, period = row.get("frequency"), row.get("period")
-    if not isinstance(frequency, int | float) or not isinstance(period, int | float):
+    frequency, period, unit = row.get("frequency"), row.get("period"), row.get("period_unit")
+    if frequency is None or period is None:
         return None
-    frequency_max = row.get("frequency_max") or frequency
-    period_max = row.get("period_max") or period
-    shortest = weeks(float(period), str(row.get("period_unit")), units)
-    longest = weeks(float(period_max), str(row.get("period_unit")), units)  # type: ignore[arg-type]
+    shortest = weeks(float(period), unit, units)
+    longest = weeks(float(row.get("period_max") or period), unit, units)
     if shortest is None or longest is None or shortest[0] <= 0:
         return None
-    return Interval("rate", float(frequency) / longest[1], float(frequency_max) / shortest[0])  # type: ignore[arg-type]
+    return Interval("rate", float(frequency) / longest[1], float(row.get("frequency_max") or frequency) / shortest[0])
 
 
 def duration_weeks(low: float | None, high: float | None, unit: str | None,
