@@ -8,7 +8,10 @@ from pathlib import Path
 
 from pipeline.assemble import Row, render, sort_rows, term_row
 from pipeline.cache import DocumentCache
-from pipeline.derive import derive
+from pipeline.checks import RESOURCES as REFERENCE_RESOURCES
+from pipeline.checks import derive as derive_checks
+from pipeline.checks import load_reference
+from pipeline.derive import derive as derive_views
 from pipeline.engine.forms import form_cues
 from pipeline.executors import Workers, run
 from pipeline.integrity import check_tables
@@ -16,7 +19,7 @@ from pipeline.io import list_files, read_bytes, read_tree, write_files
 from pipeline.load import CurationEntry, Inputs, Layout, load_inputs, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
 from pipeline.schemas import SchemaSet, load_schemas
-from pipeline.tables import RESOURCES
+from pipeline.tables import DERIVED, RESOURCES
 from pipeline.taxonomy import load_taxonomy
 from pipeline.work import Job, Result, RulesSpec, rules_spec
 
@@ -91,7 +94,9 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
     """Inputs -> (validated inputs, output files) with nothing written."""
     schemas = load_schemas(layout.schema_dir)
     inputs = load_inputs(layout, schemas)
-    spec = rules_spec(load_cues(layout, schemas), inputs.cues, inputs.vocabulary, schemas)
+    cues = load_cues(layout, schemas)
+    reference = load_reference(layout, schemas, inputs.documents, cues, inputs.vocabulary)
+    spec = rules_spec(cues, inputs.cues, inputs.vocabulary, schemas)
     tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
     problems: list[Problem] = []
     fresh: list[tuple[str, Result]] = []
@@ -101,9 +106,13 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
             tables[name].extend(rows)
     tables["sources"].sort(key=lambda row: row["source_id"])
     tables["terms"] = sorted((term_row(t) for t in inputs.vocabulary.terms.values()), key=lambda r: r["term_id"])
-    derived = sort_rows(derive(tables, form_cues(spec.cues["forms"])), schemas)
-    problems += check_tables({**derived, "sources": tables["sources"], "terms": tables["terms"]}, {}, schemas)
-    tables.update(derived)
+    if problems:
+        raise PipelineError(problems)
+    texts = {doc.source.source_id: doc.text for doc in inputs.documents}
+    tables.update(sort_rows(derive_views(tables, form_cues(spec.cues["forms"])), schemas))
+    tables.update(derive_checks(tables, reference, texts))
+    problems = check_tables(tables, texts, schemas, known_terms=set(inputs.vocabulary.terms),
+                            resources=tuple(dict.fromkeys((*DERIVED, *REFERENCE_RESOURCES))))
     if problems:
         raise PipelineError(problems)
     files = render(inputs.package, schemas, tables, inputs.documents)

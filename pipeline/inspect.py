@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pipeline.checks.show import check_lines
 from pipeline.load import Layout, load_inputs
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import SegmentedDocument
-from pipeline.schemas import RESOURCES, SchemaSet, load_schemas
+from pipeline.schemas import SchemaSet, load_schemas
 from pipeline.segment import segment
-from pipeline.tables import DERIVED
+from pipeline.tables import TABLES
 from pipeline.validate import read_tables
 
 
@@ -58,7 +59,8 @@ def segment_lines(document: SegmentedDocument) -> list[str]:
 
 
 def extracted_lines(package_dir: Path, schemas: SchemaSet, source_id: str) -> list[str]:
-    """Rows of every table that belong to one source, as readable lines."""
+    """Rows of every extracted table that belong to one source, then the verdicts of its checks, its omissions and
+    the facts citing it, as readable lines."""
     tables, problems = read_tables(package_dir, schemas)
     if problems:
         raise PipelineError(problems)
@@ -67,9 +69,7 @@ def extracted_lines(package_dir: Path, schemas: SchemaSet, source_id: str) -> li
     claim_ids = {r["claim_id"] for r in tables["claims"] if r["source_id"] == source_id}
     schedule_ids = {r["schedule_id"] for r in tables["schedules"] if r["source_id"] == source_id}
     lines = []
-    for name in RESOURCES:
-        if name in ("sources", "terms") or name in DERIVED:
-            continue  # the summary views hold no rows of one text
+    for name in (table.name for table in TABLES if table.extracted):
         if name == "schedule_phases":
             rows = [r for r in tables[name] if r["schedule_id"] in schedule_ids]
         elif name == "quantities":
@@ -83,4 +83,4 @@ def extracted_lines(package_dir: Path, schemas: SchemaSet, source_id: str) -> li
                       and v not in (None, False)}
             summary = " ".join(f"{k}={v}" for k, v in fields.items())
             lines.append(f"{row['start']:>6}-{row['end']:<6} {_preview(row['quote'], 60)!r} {summary}")
-    return lines
+    return lines + check_lines(tables, source_id)

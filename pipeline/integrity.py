@@ -13,9 +13,9 @@ Row = dict[str, Any]
 
 
 
-def _record_problems(tables: dict[str, list[Row]], schemas: SchemaSet) -> list[Problem]:
+def _record_problems(tables: dict[str, list[Row]], schemas: SchemaSet, names: tuple[str, ...]) -> list[Problem]:
     problems = []
-    for name in RESOURCES:
+    for name in names:
         accepted = schemas.row_accepted(name)
         for number, row in enumerate(tables.get(name, []), start=1):
             if accepted(row):
@@ -27,12 +27,13 @@ def _record_problems(tables: dict[str, list[Row]], schemas: SchemaSet) -> list[P
     return problems
 
 
-def _key_problems(tables: dict[str, list[Row]], schemas: SchemaSet, known_terms: set[str] | None) -> list[Problem]:
+def _key_problems(tables: dict[str, list[Row]], schemas: SchemaSet, known_terms: set[str] | None,
+                  names: tuple[str, ...]) -> list[Problem]:
     problems = []
     keys = {name: {row[schemas.primary_key(name)] for row in tables.get(name, [])} for name in RESOURCES}
     if known_terms is not None and not tables.get("terms"):
         keys["terms"] = known_terms
-    for name in RESOURCES:
+    for name in names:
         key = schemas.primary_key(name)
         seen: set[Any] = set()
         for number, row in enumerate(tables.get(name, []), start=1):
@@ -57,12 +58,13 @@ def _key_problems(tables: dict[str, list[Row]], schemas: SchemaSet, known_terms:
     return problems
 
 
-def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str], schemas: SchemaSet) -> list[Problem]:
+def _span_problems(tables: dict[str, list[Row]], texts: dict[str, str], schemas: SchemaSet,
+                   names: tuple[str, ...]) -> list[Problem]:
     problems = []
     keys = {name: schemas.primary_key(name) for name in RESOURCES}
     index = {t.name: {row[keys[t.name]]: row for row in tables.get(t.name, [])}
              for t in TABLES if any(c.parent == t.name for c in TABLES)}
-    for table in (t for t in TABLES if t.extracted):
+    for table in (t for t in TABLES if (t.extracted or t.spans) and t.name in names):
         name = table.name
         parent = (table.parent, keys[table.parent]) if table.parent else None
         for number, row in enumerate(tables.get(name, []), start=1):
@@ -111,8 +113,9 @@ def source_problems(tables: dict[str, list[Row]], raw: dict[str, bytes]) -> list
 
 
 def check_tables(tables: dict[str, list[Row]], texts: dict[str, str], schemas: SchemaSet,
-                 known_terms: set[str] | None = None) -> list[Problem]:
+                 known_terms: set[str] | None = None, resources: tuple[str, ...] = RESOURCES) -> list[Problem]:
     """All row-level checks that need no files: record schemas, keys, references, spans. Given known_terms,
-    references to the terms table are checked against them when the tables hold no terms rows."""
-    return (_record_problems(tables, schemas) + _key_problems(tables, schemas, known_terms)
-            + _span_problems(tables, texts, schemas))
+    references to the terms table are checked against them when the tables hold no terms rows. `resources`
+    limits the checks to some tables (their references are still resolved against every table given)."""
+    return (_record_problems(tables, schemas, resources) + _key_problems(tables, schemas, known_terms, resources)
+            + _span_problems(tables, texts, schemas, resources))

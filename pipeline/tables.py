@@ -12,8 +12,10 @@ class Table:
     """How one resource is made, keyed, corrected and scored.
 
     A table is either extracted from each document (`record` set; top-level when `nested` is empty, else
-    held in its parent record's field `nested`), built from the inputs (sources, terms), or derived from the
-    assembled tables after every document (`derived`: the summary views)."""
+    held in its parent record's field `nested`), built from the inputs (sources, terms, facts), or derived from
+    the assembled tables after every document (`derived`: the summary views, claim checks and omissions).
+    `spans`: a table that is not extracted but whose rows carry source_id, start, end and quote, checked like
+    extracted rows."""
 
     name: str
     record: type | None = None
@@ -28,6 +30,7 @@ class Table:
     agreement: tuple[str, ...] = ()  # fields whose agreement with the gold is reported
     derived: bool = False
     inside_parent: bool = True  # whether a nested row's span lies inside its parent row's span
+    spans: bool = False
 
     @property
     def extracted(self) -> bool:
@@ -76,6 +79,15 @@ TABLES: tuple[Table, ...] = (
     Table("schedule_summary", derived=True),
     Table("assertion_summary", derived=True),
 )
+
+# Reference facts (built from data/reference/) and what each source says beside them (derived after every
+# document: pipeline/checks/).
+REFERENCE_TABLES: tuple[Table, ...] = (
+    Table("facts", spans=True),
+    Table("claim_checks", derived=True, spans=True),
+    Table("omissions", derived=True),
+)
+TABLES = TABLES + REFERENCE_TABLES
 
 BY_NAME = {table.name: table for table in TABLES}
 RESOURCES = tuple(table.name for table in TABLES)

@@ -28,12 +28,13 @@ USED: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Property:
-    """One property: the kind of value it takes, and its units or categories."""
+    """One property: the kind of value it takes, its units or categories, and the vocabulary kind of its terms."""
 
     name: str
-    values: str  # number, category or statement
+    values: str  # number, category, statement or terms
     units: tuple[str, ...]
     categories: tuple[str, ...]
+    vocabulary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Taxonomy:
 
 def taxonomy_of(data: Mapping[str, Any]) -> Taxonomy:
     return Taxonomy({name: Property(name, entry["values"], tuple(entry.get("units", ())),
-                                    tuple(entry.get("categories", ())))
+                                    tuple(entry.get("categories", ())), entry.get("vocabulary"))
                      for name, entry in data["properties"].items()})
 
 

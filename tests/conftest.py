@@ -14,7 +14,8 @@ from pipeline.cli import cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INPUT_PATHS = ("schemas", "data/package.yaml", "data/segmentation.yaml", "data/sources.yaml",
-               "data/raw", "data/vocab", "data/cues", "data/taxonomy", "data/curation", "LICENSE")
+               "data/raw", "data/vocab", "data/cues", "data/taxonomy", "data/curation", "data/reference",
+               "data/checks.yaml", "LICENSE")
 
 
 def copy_inputs(target: Path) -> Path:

@@ -88,6 +88,7 @@ def demo(project: Path, monkeypatch: pytest.MonkeyPatch, dropped: list[str]) -> 
     """A project whose only source is TEXT and whose extractor is fake_extraction (independent of the rules)."""
     data = project / "data"
     shutil.rmtree(data / "raw")
+    shutil.rmtree(data / "reference")  # the facts cite reference texts this project drops
     (data / "raw").mkdir()
     (data / "raw" / f"{SOURCE}.txt").write_text(TEXT, encoding="utf-8")
     (data / "sources.yaml").write_text(

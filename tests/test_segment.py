@@ -148,7 +148,8 @@ def test_show_lists_rows_of_one_source_by_table(built_package: Path, invoke) -> 
     assert result.exit_code == 0
     headings = [line.split(" (")[0] for line in result.stdout.splitlines() if line.startswith("== ")]
     assert headings == ["== claims", "== quantities", "== assertions", "== claim_repeats", "== schedules",
-                        "== schedule_phases", "== side_effects", "== contraindications"]
+                        "== schedule_phases", "== side_effects", "== contraindications", "== checks",
+                        "== omissions"]
     unknown = invoke("--project", PROJECT_ROOT, "show", "no-such-text", "--package", built_package)
     assert unknown.exit_code == 1
     assert "[unknown-source] no source 'no-such-text'" in unknown.stderr

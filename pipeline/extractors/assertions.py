@@ -232,6 +232,20 @@ def _other_use(said: Said) -> Value | None:
 
 
 @REGULATORY.rule(
+    "judged-by-a-regulator",
+    Example("The FDA has found esketamine safe and effective for depression.\n", "assertions",
+            {"property": "regulatory-status", "value": "approved-for-depression", "quote": "safe and effective"}),
+    Example("The FDA has not found ketamine infusions safe and effective for depression.\n", "assertions",
+            {"property": "regulatory-status", "value": "not-approved-for-depression"}))
+def _judged(said: Said) -> Value | None:
+    """A regulator's judgement in place of the word "approved": the FDA finds or deems a drug safe and effective."""
+    found = said.first("regulator_endorsements")
+    if found is None or not said.has("regulators") or not said.has("depression_uses"):
+        return None
+    return ("not-approved-for-depression" if said.negated else "approved-for-depression"), found
+
+
+@REGULATORY.rule(
     "approved-for-depression",
     Example("Spravato was approved for treatment-resistant depression in adults.\n", "assertions",
             {"property": "regulatory-status", "value": "approved-for-depression"}))
