@@ -238,6 +238,14 @@ def fact_row(fact: Fact) -> dict[str, Any]:
         "week_to": phase.week_to if phase else None, "frequency": phase.frequency if phase else None,
         "frequency_max": phase.frequency_max if phase else None, "period": phase.period if phase else None,
         "period_max": phase.period_max if phase else None, "period_unit": phase.period_unit if phase else None,
-        "by": fact.by, "statement": fact.statement, "citation": citation.kind, "source_id": citation.source_id,
-        "start": citation.start, "end": citation.end, "quote": citation.quote, "document": citation.document,
+        "by": fact.by, "statement": fact.statement, "citation": citation.kind, "document": citation.document,
         "section": citation.section, "url": citation.url, "superseded_by": fact.superseded_by, "note": fact.note}
+
+
+def fact_quote_row(fact: Fact) -> dict[str, Any] | None:
+    """A fact cited by span -> its row of the fact_quotes table (None for an external citation)."""
+    citation = fact.citation
+    if citation.kind != "span":
+        return None
+    return {"fact_id": fact.fact_id, "source_id": citation.source_id, "start": citation.start, "end": citation.end,
+            "quote": citation.quote}

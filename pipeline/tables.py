@@ -83,7 +83,8 @@ TABLES: tuple[Table, ...] = (
 # Reference facts (built from data/reference/) and what each source says beside them (derived after every
 # document: pipeline/checks/).
 REFERENCE_TABLES: tuple[Table, ...] = (
-    Table("facts", spans=True),
+    Table("facts"),
+    Table("fact_quotes", spans=True),
     Table("claim_checks", derived=True, spans=True),
     Table("omissions", derived=True),
 )

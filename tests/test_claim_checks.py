@@ -92,7 +92,8 @@ def test_issue_example_gets_its_verdict_and_a_checkable_reason(checks: list[Row]
     # first click: the statement as the source writes it; second: the fact where the reference states it
     assert texts[source_id][row["start"]:row["end"]] == row["quote"]
     if fact["citation"] == "span":
-        assert texts[fact["source_id"]][fact["start"]:fact["end"]] == fact["quote"]
+        quote = {q["fact_id"]: q for q in committed["fact_quotes"]}[fact["fact_id"]]
+        assert texts[quote["source_id"]][quote["start"]:quote["end"]] == quote["quote"]
     else:
         assert fact["url"].startswith("https://") and fact["document"] and fact["section"]
     assert row["reason"].startswith("says ") and fact["statement"] in row["reason"]

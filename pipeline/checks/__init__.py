@@ -16,11 +16,11 @@ from pipeline.checks.settings import Settings, load_settings
 from pipeline.checks.statements import ClaimFinder, Corpus, source_forms
 from pipeline.load import Layout
 from pipeline.records import Document, Vocabulary
-from pipeline.reference import Fact, fact_row, load_facts
+from pipeline.reference import Fact, fact_quote_row, fact_row, load_facts
 from pipeline.taxonomy import taxonomy_of
 
 Row = dict[str, Any]
-RESOURCES = ("facts", "claim_checks", "omissions")
+RESOURCES = ("facts", "fact_quotes", "claim_checks", "omissions")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def load_reference(layout: Layout, schemas: Any, documents: tuple[Document, ...]
 
 
 def derive(tables: Mapping[str, list[Row]], reference: Reference, texts: Mapping[str, str]) -> dict[str, list[Row]]:
-    """The facts table, every check of a checked source's statements against the facts, and the omissions."""
+    """The facts tables (facts and the words of those cited by span), every check of a checked source's statements against the facts, and the omissions."""
     if not reference.facts:
         return {name: [] for name in RESOURCES}
     settings = reference.settings
@@ -57,6 +57,7 @@ def derive(tables: Mapping[str, list[Row]], reference: Reference, texts: Mapping
     checked_forms = {source: form for source, form in forms.items() if source in checked}
     return {
         "facts": [fact_row(fact) for fact in reference.facts],
+        "fact_quotes": [row for row in map(fact_quote_row, reference.facts) if row is not None],
         "claim_checks": claim_checks(corpus, Checker(index, settings, term_labels)),
         "omissions": omissions(checked_forms, Mentions(tables, texts, checked, settings), index, settings,
                                term_labels),

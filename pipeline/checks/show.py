@@ -39,8 +39,10 @@ def check_lines(tables: Mapping[str, list[Row]], source_id: str) -> list[str]:
     omissions = [row for row in tables.get("omissions", []) if row["source_id"] == source_id]
     lines.append(f"== omissions ({len(omissions)})")
     lines += [f"    {row['fact_id']}{':' + row['term'] if row['term'] else ''}: {row['reason']}" for row in omissions]
-    facts = [row for row in tables.get("facts", []) if row["source_id"] == source_id]
-    if facts:
-        lines.append(f"== facts citing this text ({len(facts)})")
-        lines += [f"{row['start']:>6}-{row['end']:<6} {row['fact_id']}: {row['statement']}" for row in facts]
+    statements = {row["fact_id"]: row["statement"] for row in tables.get("facts", [])}
+    quotes = [row for row in tables.get("fact_quotes", []) if row["source_id"] == source_id]
+    if quotes:
+        lines.append(f"== facts citing this text ({len(quotes)})")
+        lines += [f"{row['start']:>6}-{row['end']:<6} {row['fact_id']}: {statements[row['fact_id']]}"
+                  for row in quotes]
     return lines
