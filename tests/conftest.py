@@ -69,8 +69,12 @@ def dead_pid() -> int:
 
 
 def tiny_corpus(folder: Path, texts: dict[str, str], title: str = "Tiny note") -> Path:
-    """An input folder (sources.yaml + raw/) holding the given texts by source id; quick to build."""
+    """An input folder (sources.yaml + raw/) holding the given texts by source id, and no reference facts (their
+    texts are not in it); quick to build."""
     import hashlib
+    import shutil
+
+    shutil.rmtree(folder / "reference", ignore_errors=True)
 
     (folder / "raw").mkdir(parents=True, exist_ok=True)
     entries = []

@@ -330,7 +330,8 @@ def test_the_report_renders_in_chromium_with_the_right_counts_and_links(folder: 
     assert len(dom.find("div", **{"class": "timeline"})) == csv_rows(folder, "schedules")
     terms = {row["term"] for row in csv.DictReader(io.StringIO((folder / "data" / "side_effects.csv").read_text()))}
     assert len(dom.find("g", **{"class": "row"})) >= len(terms)
-    assert dom.find("p", id="no-checks")  # no claim_checks table in this release
+    assert not dom.find("p", id="no-checks")  # the release has claim checks
+    assert len(dom.find("div", **{"class": "claim"})) >= 1
     shot = tmp_path / "index.png"
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,3000", index.as_uri())
     assert shot.read_bytes().startswith(b"\x89PNG")

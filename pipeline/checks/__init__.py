@@ -44,7 +44,8 @@ def load_reference(layout: Layout, schemas: Any, documents: tuple[Document, ...]
 
 
 def derive(tables: Mapping[str, list[Row]], reference: Reference, texts: Mapping[str, str]) -> dict[str, list[Row]]:
-    """The facts tables (facts and the words of those cited by span), every check of a checked source's statements against the facts, and the omissions."""
+    """The facts tables (facts and the words of those cited by span), every check of a checked source's statements
+    against the facts, and the omissions."""
     if not reference.facts:
         return {name: [] for name in RESOURCES}
     settings = reference.settings
