@@ -14,9 +14,10 @@ from pipeline.checks import load_reference
 from pipeline.derive import derive as derive_views
 from pipeline.engine.forms import form_cues
 from pipeline.executors import Workers, run
+from pipeline.extractors import Rules, compile_rules
 from pipeline.integrity import check_tables
 from pipeline.io import list_files, read_bytes, read_tree, write_files
-from pipeline.load import CurationEntry, Inputs, Layout, load_inputs, load_validated_yaml
+from pipeline.load import CurationEntry, Inputs, Layout, load_inputs, load_validated_yaml, load_vocabulary
 from pipeline.problems import PipelineError, Problem
 from pipeline.schemas import SchemaSet, load_schemas
 from pipeline.tables import DERIVED, RESOURCES
@@ -44,6 +45,12 @@ def load_cues(layout: Layout, schemas: SchemaSet) -> dict[str, dict]:
         cues[path.stem], _ = load_validated_yaml(path, kind, schemas, layout)
     cues["taxonomy"] = load_taxonomy(layout, schemas)
     return cues
+
+
+def project_rules(layout: Layout, schemas: SchemaSet) -> Rules:
+    """A project's cues, segmentation cues and vocabulary -> its compiled rules (no text is read)."""
+    segmentation, _ = load_validated_yaml(layout.config_dir / "segmentation.yaml", "segmentation", schemas, layout)
+    return compile_rules(load_cues(layout, schemas), segmentation, load_vocabulary(layout, schemas))
 
 
 SERIAL = Workers(jobs=1)

@@ -280,12 +280,14 @@ def hpo(ctx: click.Context, obo: str | None) -> None:
 @_guarded
 def evaluate(ctx: click.Context, package_dir: str, gold_dir: str, as_json: bool, details: bool) -> None:
     """Precision and recall of each table against the gold annotations."""
-    from pipeline.evaluate import evaluate_package, load_segmentation, render_scores
+    from pipeline.build import project_rules
+    from pipeline.evaluate import evaluate_package, render_scores
     from pipeline.schemas import load_schemas
 
-    schemas = load_schemas(Path(ctx.obj["project"]) / "schemas")
-    segmentation = load_segmentation(Path(ctx.obj["project"]), schemas)
-    scores = evaluate_package(Path(package_dir), Path(gold_dir), schemas, segmentation)
+    project = Path(ctx.obj["project"])
+    schemas = load_schemas(project / "schemas")
+    rules = project_rules(_layout(project, None), schemas)
+    scores = evaluate_package(Path(package_dir), Path(gold_dir), schemas, rules)
     click.echo(json.dumps(scores, indent=2) if as_json else render_scores(scores, details))
 
 

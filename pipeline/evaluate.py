@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.engine.boilerplate import call_to_action
+from pipeline.extractors import Rules, read
 from pipeline.fs import is_safe_relative, parent_inside
 from pipeline.io import decode_text, list_files, read_text_bytes, read_yaml
-from pipeline.load import Layout, load_validated_yaml
 from pipeline.problems import PipelineError, Problem
-from pipeline.records import Document, Source
 from pipeline.schemas import SchemaSet
-from pipeline.segment import segment
 from pipeline.tables import TABLES as REGISTRY
 from pipeline.validate import read_tables
 
@@ -196,24 +195,16 @@ def score_table(table: str, gold: list[GoldRow], predicted: list[Row]) -> dict[s
     }
 
 
-def load_segmentation(project_root: Path, schemas: SchemaSet) -> dict[str, Any]:
-    """A project's data/segmentation.yaml, validated: the cues that mark boilerplate."""
-    layout = Layout(project_root=project_root, input_dir=project_root / "data")
-    cues, _ = load_validated_yaml(layout.config_dir / "segmentation.yaml", "segmentation", schemas, layout)
-    return cues
-
-
-def boilerplate_claims(claims: list[Row], sources: list[Row], texts: dict[str, str],
-                       segmentation: dict[str, Any]) -> dict[str, Any]:
-    """Claims whose span overlaps a boilerplate block (any mark) or a call-to-action sentence -> count,
-    share of all claims and the offending rows. Needs no gold: every source of the package counts."""
+def boilerplate_claims(claims: list[Row], texts: dict[str, str], rules: Rules) -> dict[str, Any]:
+    """Claims whose span overlaps a boilerplate block (any mark) or a call-to-action sentence, as the engine reads
+    each text -> count, share of all claims and the offending rows. Needs no gold: every source counts."""
     spans: dict[str, list[tuple[int, int, str]]] = {}
-    for row in sources:
-        source = Source(**{k: row.get(k) for k in Source.__dataclass_fields__})
-        document = segment(Document(source=source, text=texts[row["source_id"]]), segmentation)
-        spans[row["source_id"]] = (
-            [(b.start, b.end, ",".join(b.marks)) for b in document.blocks if b.marks]
-            + [(t.start, t.end, ",".join(t.marks)) for t in document.sentences if t.marks])
+    for source_id, text in texts.items():
+        annotated = read(text, rules).annotated
+        spans[source_id] = (
+            [(b.start, b.end, ",".join(b.marks)) for b in annotated.blocks if b.marks]
+            + [(t.start, t.end, "call-to-action") for t in annotated.sentences
+               if call_to_action(text, annotated.mentions, t.start, t.end)])
     flagged = []
     for claim in claims:
         for start, end, marks in spans.get(claim["source_id"], []):
@@ -224,10 +215,9 @@ def boilerplate_claims(claims: list[Row], sources: list[Row], texts: dict[str, s
             "share": round(len(flagged) / len(claims), 3) if claims else 0.0, "flagged": flagged}
 
 
-def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet,
-                     segmentation: dict[str, Any]) -> dict[str, Any]:
+def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet, rules: Rules) -> dict[str, Any]:
     """Package folder + gold folder -> scores per table over the sources that have gold, plus the share of
-    all claims that come from boilerplate according to the given segmentation cues."""
+    all claims that come from boilerplate as the given rules read each text."""
     gold_files(gold_dir)  # before any work: a wrong --gold is the likeliest mistake
     tables, problems = read_tables(package_dir, schemas)
     if problems:
@@ -251,7 +241,7 @@ def evaluate_package(package_dir: Path, gold_dir: Path, schemas: SchemaSet,
     scores["check_worthiness"] = check_worthiness(
         [g for g in gold if g.table == "claims"], [r for r in tables["claims"] if r["source_id"] in annotated],
         scores["tables"]["claims"])
-    scores["boilerplate_claims"] = boilerplate_claims(tables["claims"], tables["sources"], texts, segmentation)
+    scores["boilerplate_claims"] = boilerplate_claims(tables["claims"], texts, rules)
     return scores
 
 

@@ -5,38 +5,43 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pipeline.build import load_cues
 from pipeline.checks.show import check_lines
+from pipeline.engine.annotate import Annotated
+from pipeline.engine.boilerplate import call_to_action
+from pipeline.extractors import compile_rules, read
 from pipeline.load import Layout, load_inputs
 from pipeline.problems import PipelineError, Problem
-from pipeline.records import SegmentedDocument
 from pipeline.schemas import SchemaSet, load_schemas
-from pipeline.segment import segment
 from pipeline.tables import TABLES
 from pipeline.validate import read_tables
 
 
-def segmented_source(layout: Layout, source_id: str) -> SegmentedDocument:
-    """One source of the input folder -> its segmentation."""
-    inputs = load_inputs(layout, load_schemas(layout.schema_dir))
+def segmented_source(layout: Layout, source_id: str) -> Annotated:
+    """One source of the input folder -> its annotation layer, as the extractors read it."""
+    schemas = load_schemas(layout.schema_dir)
+    inputs = load_inputs(layout, schemas)
     for document in inputs.documents:
         if document.source.source_id == source_id:
-            return segment(document, inputs.cues)
+            rules = compile_rules(load_cues(layout, schemas), inputs.cues, inputs.vocabulary)
+            return read(document.text, rules).annotated
     known = ", ".join(d.source.source_id for d in inputs.documents)
     raise PipelineError([Problem("unknown-source", f"no source {source_id!r}; known: {known}")])
 
 
-def segment_records(document: SegmentedDocument) -> list[dict[str, Any]]:
-    """Blocks and their sentences as plain records (for JSON output)."""
+def segment_records(annotated: Annotated) -> list[dict[str, Any]]:
+    """Blocks (kind, boilerplate marks) and their sentences (marked when they call the reader to act) as plain
+    records (for JSON output)."""
     records = []
-    for block in document.blocks:
+    text = annotated.text
+    for block in annotated.blocks:
         records.append({"type": "block", "index": block.index, "kind": block.kind, "start": block.start,
-                        "end": block.end, "marks": list(block.marks),
-                        "text": document.text[block.start:block.end]})
-        for sentence in document.sentences:
-            if sentence.block_index == block.index:
-                records.append({"type": "sentence", "index": sentence.index, "block": block.index,
-                                "start": sentence.start, "end": sentence.end, "marks": list(sentence.marks),
-                                "text": document.text[sentence.start:sentence.end]})
+                        "end": block.end, "marks": list(block.marks), "text": text[block.start:block.end]})
+        for sentence in annotated.sentences_of(block):
+            calls = call_to_action(text, annotated.mentions, sentence.start, sentence.end)
+            records.append({"type": "sentence", "index": sentence.index, "block": block.index,
+                            "start": sentence.start, "end": sentence.end, "marks": ["call-to-action"] if calls else [],
+                            "text": text[sentence.start:sentence.end]})
     return records
 
 
@@ -45,10 +50,10 @@ def _preview(text: str, width: int = 70) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def segment_lines(document: SegmentedDocument) -> list[str]:
+def segment_lines(annotated: Annotated) -> list[str]:
     """A readable listing: one line per block, indented lines for its sentences."""
     lines = []
-    for record in segment_records(document):
+    for record in segment_records(annotated):
         marks = ",".join(record["marks"]) or "-"
         span = f"{record['start']:>6}-{record['end']:<6}"
         if record["type"] == "block":

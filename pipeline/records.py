@@ -35,55 +35,6 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Block:
-    """A heading, paragraph, list item, table row or question, with exact offsets."""
-
-    index: int
-    start: int
-    end: int
-    kind: str
-    marks: tuple[str, ...] = ()
-    heading_index: int | None = None
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence inside a block, with exact offsets and its block's index."""
-
-    index: int
-    block_index: int
-    start: int
-    end: int
-    marks: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SegmentedDocument:
-    """A document split into blocks and sentences."""
-
-    document: Document
-    blocks: tuple[Block, ...]
-    sentences: tuple[Sentence, ...]
-
-    @property
-    def text(self) -> str:
-        return self.document.text
-
-    @property
-    def source_id(self) -> str:
-        return self.document.source.source_id
-
-    def block_of(self, sentence: Sentence) -> Block:
-        return self.blocks[sentence.block_index]
-
-    def content_sentences(self) -> tuple[Sentence, ...]:
-        """Sentences an extractor may read: neither they nor their block are boilerplate."""
-        return tuple(
-            s for s in self.sentences if not s.marks and not self.blocks[s.block_index].marks
-        )
-
-
-@dataclass(frozen=True)
 class Term:
     """A canonical vocabulary entry."""
 

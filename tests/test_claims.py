@@ -12,7 +12,7 @@ from engine_helpers import extract_text, project_rules, read_text
 from pipeline.evaluate import boilerplate_claims, load_gold, score_table
 from pipeline.extractors.claim_reading import Reading
 from pipeline.extractors.claims import read_claims
-from pipeline.load import Layout, load_inputs, load_validated_yaml
+from pipeline.load import Layout, load_inputs
 from pipeline.records import Claim, Document
 from pipeline.schemas import load_schemas
 
@@ -451,12 +451,8 @@ def rows(corpus: dict[str, tuple[Document, tuple[Claim, ...]]]) -> list[dict]:
 
 
 def test_no_corpus_claim_comes_from_boilerplate(corpus) -> None:
-    layout = Layout(project_root=PROJECT_ROOT, input_dir=PROJECT_ROOT / "data")
-    segmentation, _ = load_validated_yaml(layout.config_dir / "segmentation.yaml", "segmentation",
-                                          load_schemas(layout.schema_dir), layout)
     texts = {source_id: document.text for source_id, (document, _) in corpus.items()}
-    sources = [{k: getattr(d.source, k) for k in d.source.__dataclass_fields__} for d, _ in corpus.values()]
-    flagged = boilerplate_claims(rows(corpus), sources, texts, segmentation)["flagged"]
+    flagged = boilerplate_claims(rows(corpus), texts, project_rules())["flagged"]
     assert not [f for f in flagged if not f["quote"].startswith("Study Type:")]
 
 
