@@ -1,6 +1,7 @@
 """Peak memory on hostile inputs: a zip bomb (a 2 GiB member in a small zip) given to verify and diff, a 50 MB
 sources.yaml given to build, /dev/zero given to add-source. Each is refused with a clear problem, and the
-process never holds more than 200 MB (measured with wait4's ru_maxrss in a child process)."""
+process never holds more than 200 MB (the child's own high-water mark, VmHWM, read as it exits: wait4's
+ru_maxrss would also count the test process's memory copied at fork)."""
 
 from __future__ import annotations
 
@@ -21,20 +22,34 @@ ADDRESS_SPACE_CAP = 3 * 1024**3  # a run that tries to read the bomb dies here i
 BOMB_MEMBER = 2 * 1024**3
 
 
-def peak_run(*args: object) -> tuple[int, str, float]:
+# The child writes its resident high-water mark (kB) to PEAK_FILE as it exits, however the CLI ends.
+CHILD = """
+import atexit, os
+
+def write_peak():
+    with open("/proc/self/status", encoding="ascii") as status:
+        kilobytes = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["PEAK_FILE"], "w", encoding="ascii") as target:
+        target.write(kilobytes)
+
+atexit.register(write_peak)
+from pipeline.cli import main
+main()
+"""
+
+
+def peak_run(*args: object, peak_file: Path) -> tuple[int, str, float]:
     """Run the CLI in a child process -> (exit code, stdout and stderr, peak resident memory in MB)."""
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
 
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from pipeline.cli import main; main()", "--project", str(PROJECT_ROOT),
-         *map(str, args)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        preexec_fn=cap)
-    output = process.stdout.read().decode("utf-8", errors="replace")
-    process.stdout.close()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, output, usage.ru_maxrss / 1024
+    process = subprocess.run(
+        [sys.executable, "-c", CHILD, "--project", str(PROJECT_ROOT), *map(str, args)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=cap,
+        env={**os.environ, "PEAK_FILE": str(peak_file)}, check=False)
+    output = process.stdout.decode("utf-8", errors="replace")
+    assert peak_file.exists(), f"the child left no peak reading: {output}"
+    return process.returncode, output, int(peak_file.read_text(encoding="ascii")) / 1024
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +70,7 @@ def bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("command", ["verify", "diff"])
 def test_a_zip_bomb_is_refused_in_bounded_memory(command: str, bomb: Path, tmp_path: Path) -> None:
     args = ["verify", bomb] if command == "verify" else ["diff", bomb, bomb]
-    code, stderr, peak = peak_run(*args)
+    code, stderr, peak = peak_run(*args, peak_file=tmp_path / "peak")
     assert code == 1, stderr
     assert "[file-too-large]" in stderr and "Traceback" not in stderr, stderr
     assert peak < PEAK_LIMIT_MB, f"{command} peaked at {peak:.0f} MB"
@@ -73,7 +88,8 @@ def test_a_50_mb_sources_yaml_is_refused_in_bounded_memory(tmp_path: Path) -> No
         while handle.tell() < 50_000_000:
             handle.write("".join(entry.format(n=n + i) for i in range(1000)))
             n += 1000
-    code, stderr, peak = peak_run("build", "--input", inputs, "--output", tmp_path / "out")
+    code, stderr, peak = peak_run("build", "--input", inputs, "--output", tmp_path / "out",
+                                   peak_file=tmp_path / "peak")
     assert code == 1
     assert "sources.yaml: [yaml-too-large]" in stderr, stderr
     assert peak < PEAK_LIMIT_MB, f"build peaked at {peak:.0f} MB"
@@ -82,7 +98,8 @@ def test_a_50_mb_sources_yaml_is_refused_in_bounded_memory(tmp_path: Path) -> No
 
 def test_add_source_of_dev_zero_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     inputs = tiny_corpus(tmp_path / "inputs", {"tiny-note": NOTE})
-    code, stderr, peak = peak_run("add-source", "/dev/zero", "--title", "Zero", "--kind", "blog", "--input", inputs)
+    code, stderr, peak = peak_run("add-source", "/dev/zero", "--title", "Zero", "--kind", "blog", "--input", inputs,
+                                   peak_file=tmp_path / "peak")
     assert code == 1
     assert "/dev/zero: [text-too-large]" in stderr, stderr
     assert peak < PEAK_LIMIT_MB, f"add-source peaked at {peak:.0f} MB"
