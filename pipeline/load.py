@@ -65,6 +65,9 @@ class Layout:
 
 
 def _schema_problems(data: Any, node: Any, kind: str, schemas: SchemaSet, display: str) -> list[Problem]:
+    accepted = schemas.input_accepted(kind)
+    if accepted is not None and accepted(data):
+        return []
     validator = schemas.input_validator(kind)
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,11 @@ from pipeline.tables import RESOURCES
 _TABLE_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 _TYPE_NAMES = [*_TABLE_TYPES, "null"]
 _REFERENCE_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+# Keywords of JSON Schema 2020-12 that the compiled fast check (drafts 4 to 7) does not know: an input schema
+# that uses one is always read by the full validator, never accepted by the fast check alone.
+_LATER_KEYWORDS = frozenset({"prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties",
+                             "unevaluatedItems", "$dynamicRef", "$dynamicAnchor", "$anchor", "minContains",
+                             "maxContains", "$recursiveRef"})
 # What the code reads of a record schema (a release ships its own: they are checked before use).
 _RECORD_SHAPE: dict[str, Any] = {
     "type": "object",
@@ -61,6 +68,11 @@ class SchemaSet:
     def record_validator(self, resource: str) -> jsonschema.Draft202012Validator:
         return self._memo(("record", resource), lambda: _validator(self.records[resource]))
 
+    def input_accepted(self, kind: str) -> Callable[[Any], bool] | None:
+        """A fast check of an input file's data against its schema (compiled once), or None when the schema uses a
+        keyword or a pattern the fast check cannot compile. Data it refuses is read again by `input_validator`."""
+        return self._memo(("fast-input", kind), lambda: _optional_fast_check(self.inputs[kind]))
+
     def row_accepted(self, resource: str) -> Callable[[dict[str, Any]], bool]:
         """A fast check of one row against its record schema (compiled once): True when it is valid. A row it
         refuses is read again by `record_validator` for the full list of errors."""
@@ -78,12 +90,51 @@ class SchemaSet:
         return self.records[resource]["tableSchema"]["primaryKey"]
 
 
-def _fast_check(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
-    # the record schemas use keywords every draft shares; the compiled check runs them without the draft tag
-    body = {key: value for key, value in schema.items() if key not in ("$schema", "$id", "tableSchema")}
-    compiled = fastjsonschema.compile(body)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
-    def accepted(row: dict[str, Any]) -> bool:
+
+def _is_date(value: str) -> bool:
+    if not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+# the formats the schemas name, checked as the full validator's format checker checks them
+_FORMATS: dict[str, Callable[[str], bool]] = {"date": _is_date, "email": lambda value: "@" in value}
+
+
+def _uses_later_keywords(schema: Any) -> bool:
+    pending = [schema]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            if _LATER_KEYWORDS & value.keys():
+                return True
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+def _optional_fast_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    if _uses_later_keywords(schema):
+        return None
+    try:
+        return _fast_check(schema)
+    except (fastjsonschema.JsonSchemaDefinitionException, re.error):
+        return None
+
+
+def _fast_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
+    # the schemas use keywords every draft shares; the compiled check runs them without the draft tag
+    body = {key: value for key, value in schema.items() if key not in ("$schema", "$id", "tableSchema")}
+    compiled = fastjsonschema.compile(body, formats=_FORMATS)
+
+    def accepted(row: Any) -> bool:
         try:
             compiled(row)
         except fastjsonschema.JsonSchemaException:
