@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -56,14 +57,7 @@ def read_regular(path: Path, display: str, limit: int, code: str, what: str = "t
     try:
         if os.fstat(fd).st_size > limit:
             raise too_large(display, limit, code, what)
-        chunks = bytearray()
-        while True:
-            chunk = os.read(fd, min(CHUNK, limit + 1 - len(chunks)))
-            if not chunk:
-                return bytes(chunks)
-            chunks += chunk
-            if len(chunks) > limit:
-                raise too_large(display, limit, code, what)
+        return _read_bounded(lambda size: os.read(fd, size), display, limit, code, what)
     except OSError as exc:
         raise PipelineError([os_problem(exc, display)]) from exc
     finally:
@@ -72,17 +66,22 @@ def read_regular(path: Path, display: str, limit: int, code: str, what: str = "t
 
 def read_stream(stream: BinaryIO, display: str, limit: int, code: str, what: str = "the input") -> bytes:
     """At most `limit` bytes of a stream (a file, pipe, device or stdin); more is refused without reading on."""
-    chunks = bytearray()
     try:
-        while True:
-            chunk = stream.read(min(CHUNK, limit + 1 - len(chunks)))
-            if not chunk:
-                return bytes(chunks)
-            chunks += chunk
-            if len(chunks) > limit:
-                raise too_large(display, limit, code, what)
+        return _read_bounded(stream.read, display, limit, code, what)
     except OSError as exc:
         raise PipelineError([os_problem(exc, display)]) from exc
+
+
+def _read_bounded(read: Callable[[int], bytes], display: str, limit: int, code: str, what: str) -> bytes:
+    """Chunks from `read` until it returns none; refused as soon as more than `limit` bytes have come."""
+    chunks = bytearray()
+    while True:
+        chunk = read(min(CHUNK, limit + 1 - len(chunks)))
+        if not chunk:
+            return bytes(chunks)
+        chunks += chunk
+        if len(chunks) > limit:
+            raise too_large(display, limit, code, what)
 
 
 def read_any(path: Path, display: str, limit: int, code: str, what: str = "the input") -> bytes:
