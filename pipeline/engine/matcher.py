@@ -65,19 +65,26 @@ class Mentions:
 _WORD_PART = re.compile(r"[^\W\d_]+|\d+")
 
 
-def _disjoint_longest(found: list[Mention]) -> tuple[Mention, ...]:
+# (start, end, value) of one mention of a list, before it becomes a Mention
+Found = tuple[int, int, str]
+
+
+def _disjoint_longest(list_name: str, found: list[Found]) -> tuple[Mention, ...]:
     """Overlapping mentions of one list -> the longest (then leftmost) of each overlap, in text order."""
-    chosen: list[Mention] = []
+    found.sort()
+    if all(found[i][1] <= found[i + 1][0] for i in range(len(found) - 1)):
+        return tuple(Mention(start, end, list_name, value) for start, end, value in found)  # nothing overlaps
+    chosen: list[Found] = []
     taken: list[tuple[int, int]] = []
-    for mention in sorted(found, key=lambda m: (m.start - m.end, m.start, m.value)):
-        index = bisect_left(taken, (mention.start, mention.end))
-        if index > 0 and taken[index - 1][1] > mention.start:
+    for start, end, value in sorted(found, key=lambda f: (f[0] - f[1], f[0], f[2])):
+        index = bisect_left(taken, (start, end))
+        if index > 0 and taken[index - 1][1] > start:
             continue
-        if index < len(taken) and taken[index][0] < mention.end:
+        if index < len(taken) and taken[index][0] < end:
             continue
-        taken.insert(index, (mention.start, mention.end))
-        chosen.append(mention)
-    return tuple(sorted(chosen, key=lambda m: (m.start, m.end)))
+        taken.insert(index, (start, end))
+        chosen.append((start, end, value))
+    return tuple(Mention(start, end, list_name, value) for start, end, value in sorted(chosen))
 
 
 class PhraseMatcher:
@@ -114,25 +121,30 @@ class PhraseMatcher:
             return None
         return next((value for name, value in found[1] if name == list_name), None)
 
+    def _spans(self, text: str) -> list[tuple[int, int, tuple[tuple[str, str], ...]]]:
+        """Every automaton hit on whole words: (start, end) in the raw text and its (list, value) entries."""
+        normal = normalise_text(text)
+        haystack = normal.text
+        # a phrase may start where a word starts (or on a sign) and end where a word ends (or on a sign)
+        parts = [m.span() for m in _WORD_PART.finditer(haystack)]
+        starts = {start for start, _ in parts}
+        ends = {end - 1 for _, end in parts}
+        hits = []
+        for last, (length, entries) in self._automaton.iter(haystack):
+            first = last - length + 1
+            if (first in starts or not haystack[first].isalnum()) and (last in ends or not haystack[last].isalnum()):
+                hits.append((first, last + 1, entries))
+        if normal.run_starts:
+            return [(*normal.span(first, after), entries) for first, after, entries in hits]
+        return hits
+
     def find(self, text: str) -> Mentions:
         """A raw text -> its mentions of every list (whole words only, offsets into the raw text)."""
-        found: dict[str, list[Mention]] = {}
+        found: dict[str, list[Found]] = {}
         if not self._empty:
-            normal = normalise_text(text)
-            haystack = normal.text
-            # a phrase may start where a word starts (or on a sign) and end where a word ends (or on a sign)
-            starts = {m.start() for m in _WORD_PART.finditer(haystack)}
-            ends = {m.end() - 1 for m in _WORD_PART.finditer(haystack)}
-            shifted = bool(normal.run_starts)
-            for last, (length, entries) in self._automaton.iter(haystack):
-                first = last - length + 1
-                if first not in starts and haystack[first].isalnum():
-                    continue
-                if last not in ends and haystack[last].isalnum():
-                    continue
-                start, end = normal.span(first, last + 1) if shifted else (first, last + 1)
+            for start, end, entries in self._spans(text):
                 for list_name, value in entries:
-                    found.setdefault(list_name, []).append(Mention(start, end, list_name, value))
+                    found.setdefault(list_name, []).append((start, end, value))
         # lists with no mention in the text are left out (`of` answers () for them)
-        by_list = {name: _disjoint_longest(mentions) for name, mentions in found.items()}
+        by_list = {name: _disjoint_longest(name, mentions) for name, mentions in found.items()}
         return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})
