@@ -174,7 +174,7 @@ def mark_boilerplate(text: str, blocks: tuple[Block, ...], mentions: Mentions) -
     for block in blocks:
         marks = [name for name, rule in BLOCK_RULES.items() if rule(page, block)]
         marks += [name for name, indexes in by_page.items() if block.index in indexes]
-        marked.append(replace(block, marks=tuple(dict.fromkeys(marks))))
+        marked.append(replace(block, marks=tuple(dict.fromkeys(marks))) if marks or block.marks else block)
     return tuple(marked)
 
 

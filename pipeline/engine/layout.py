@@ -315,7 +315,8 @@ def _governors(blocks: list[Block]) -> list[Block]:
             while stack and stack[-1].kind in ("item", "lead-in") and not _continues_list(block, stack[-1]):
                 stack.pop()
         parent = stack[-1].index if stack else None
-        block = replace(block, parent=parent)
+        if block.parent != parent:
+            block = replace(block, parent=parent)
         result.append(block)
         if block.kind in GOVERNING_KINDS:
             stack.append(block)
