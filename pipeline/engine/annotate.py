@@ -127,13 +127,7 @@ def _with_elliptical(text: str, blocks: tuple[Block, ...], mentions: Mentions, m
             if mentions.covering(mention.list_name, mention.start, mention.end) is None and \
                     not mentions.of(mention.list_name, mention.start, mention.end):
                 extra.setdefault(mention.list_name, []).append(mention)
-    if not extra:
-        return mentions
-    by_list = dict(mentions.by_list)
-    for name, added in extra.items():
-        unique = {(m.start, m.end, m.value): m for m in added}.values()
-        by_list[name] = tuple(sorted((*by_list.get(name, ()), *unique), key=lambda m: (m.start, m.end, m.value)))
-    return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})
+    return mentions.with_added(extra) if extra else mentions
 
 
 def annotate(text: str, engine: Engine, marks: object | None = None) -> Annotated:

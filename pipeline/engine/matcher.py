@@ -22,23 +22,55 @@ class Mention:
     value: str
 
 
+# (start, end, value) of one mention of a list, before it becomes a Mention
+Found = tuple[int, int, str]
+
+
 @dataclass(frozen=True)
 class Mentions:
-    """All mentions of one text, by list, each list sorted by start with no two overlapping."""
+    """All mentions of one text, by list, each list sorted by start with no two overlapping.
 
-    by_list: Mapping[str, tuple[Mention, ...]]
-    starts: Mapping[str, tuple[int, ...]] = field(repr=False)
+    A list's Mention objects are made (its overlaps settled, `added` merged in) the first time it is asked for:
+    most texts never ask for many of their lists."""
+
+    found: Mapping[str, tuple[Found, ...]] = field(repr=False)  # every list's matches, sorted, overlaps unsettled
+    added: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict, repr=False)  # found by other means
+    _lists: dict[str, tuple[tuple[Mention, ...], tuple[int, ...]]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def _list(self, list_name: str) -> tuple[tuple[Mention, ...], tuple[int, ...]]:
+        """A list's mentions and their starts (made once)."""
+        built = self._lists.get(list_name)
+        if built is None:
+            found = self.found.get(list_name)
+            mentions = _disjoint_longest(list_name, found) if found else ()
+            added = self.added.get(list_name)
+            if added:
+                unique = {(m.start, m.end, m.value): m for m in added}.values()
+                mentions = tuple(sorted((*mentions, *unique), key=lambda m: (m.start, m.end, m.value)))
+            built = (mentions, tuple(m.start for m in mentions))
+            self._lists[list_name] = built
+        return built
+
+    @property
+    def by_list(self) -> dict[str, tuple[Mention, ...]]:
+        """Every list with a mention -> its mentions."""
+        return {name: self._list(name)[0] for name in dict.fromkeys((*self.found, *self.added))}
+
+    def with_added(self, added: Mapping[str, list[Mention]]) -> Mentions:
+        """The same mentions plus others found by other means (kept when no match of their list overlaps them)."""
+        merged = {name: (*self.added.get(name, ()), *mentions) for name, mentions in added.items()}
+        return Mentions(self.found, {**self.added, **merged})
 
     def of(self, list_name: str, start: int = 0, end: int | None = None) -> tuple[Mention, ...]:
         """Mentions of a list lying wholly inside [start, end)."""
-        mentions = self.by_list.get(list_name, ())
+        mentions, starts = self._lists.get(list_name) or self._list(list_name)
         if not mentions:
             return ()
         if end is None:
-            return mentions if start == 0 else mentions[bisect_left(self.starts[list_name], start):]
-        starts = self.starts[list_name]
+            return mentions if start == 0 else mentions[bisect_left(starts, start):]
         low = bisect_left(starts, start)
-        high = bisect_left(starts, end)
+        high = bisect_left(starts, end, low)
         # mentions of a list never overlap, so their ends are sorted too: only the last may reach past `end`
         if high > low and mentions[high - 1].end > end:
             high -= 1
@@ -54,8 +86,8 @@ class Mentions:
 
     def covering(self, list_name: str, start: int, end: int) -> Mention | None:
         """The mention of a list that contains [start, end), if any."""
-        mentions = self.by_list.get(list_name, ())
-        index = bisect_left(self.starts.get(list_name, ()), start + 1) - 1
+        mentions, starts = self._lists.get(list_name) or self._list(list_name)
+        index = bisect_left(starts, start + 1) - 1
         if index >= 0 and mentions[index].start <= start and mentions[index].end >= end:
             return mentions[index]
         return None
@@ -65,13 +97,8 @@ class Mentions:
 _WORD_PART = re.compile(r"[^\W\d_]+|\d+")
 
 
-# (start, end, value) of one mention of a list, before it becomes a Mention
-Found = tuple[int, int, str]
-
-
-def _disjoint_longest(list_name: str, found: list[Found]) -> tuple[Mention, ...]:
-    """Overlapping mentions of one list -> the longest (then leftmost) of each overlap, in text order."""
-    found.sort()
+def _disjoint_longest(list_name: str, found: tuple[Found, ...]) -> tuple[Mention, ...]:
+    """One list's matches (sorted) -> the longest (then leftmost) of each overlap, in text order."""
     if all(found[i][1] <= found[i + 1][0] for i in range(len(found) - 1)):
         return tuple(Mention(start, end, list_name, value) for start, end, value in found)  # nothing overlaps
     chosen: list[Found] = []
@@ -146,5 +173,4 @@ class PhraseMatcher:
                 for list_name, value in entries:
                     found.setdefault(list_name, []).append((start, end, value))
         # lists with no mention in the text are left out (`of` answers () for them)
-        by_list = {name: _disjoint_longest(name, mentions) for name, mentions in found.items()}
-        return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})
+        return Mentions({name: tuple(sorted(spans)) for name, spans in found.items()})
