@@ -137,10 +137,10 @@ def annotate(text: str, engine: Engine, marks: object | None = None) -> Annotate
     if marks is not None:
         blocks = marks(text, blocks, mentions)  # type: ignore[operator]
     sentences = split_sentences(text, blocks, engine.abbreviations)
-    words = [(m.start(), m.end()) for m in WORD.finditer(text)]
+    words = [m.span() for m in WORD.finditer(text)]
+    word_starts, word_ends = zip(*words, strict=True) if words else ((), ())
     return Annotated(
-        text=text, blocks=blocks, sentences=sentences,
-        word_starts=tuple(s for s, _ in words), word_ends=tuple(e for _, e in words),
+        text=text, blocks=blocks, sentences=sentences, word_starts=word_starts, word_ends=word_ends,
         clause_cuts=_clause_cuts(text, mentions), numbers=engine.numbers.find(text),
         mentions=mentions, sentence_starts=tuple(s.start for s in sentences),
         asides=tuple((m.start(), m.end()) for m in ASIDE.finditer(text)))
