@@ -133,6 +133,9 @@ def _short_cells(cells: tuple[tuple[int, int], ...], text: str) -> tuple[tuple[i
 def _numeric_tail(text: str, line: _Line) -> tuple[tuple[int, int], ...]:
     """A label followed by two or more figures ("Dissociation 41% 9%", "Dizziness 16 (67) 1 (4)"), as a table
     row of text copied out of a PDF, where the columns are single spaces apart."""
+    last = text[line.end - 1]
+    if not (last.isdecimal() or last in "%)"):
+        return ()  # _FIGURES ends the line on a digit, "%" or ")": no need to search a line of prose
     found = _FIGURES.search(text, line.start, line.end)
     if found is None or found.end() != line.end or found.start() <= line.start:
         return ()
