@@ -62,8 +62,9 @@ class Annotated:
         return max(0, bisect_right(self.word_ends, end) - bisect_left(self.word_starts, start))
 
     def word_spans(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The words lying wholly inside [start, end) (words never overlap: their ends are sorted too)."""
         low, high = bisect_left(self.word_starts, start), bisect_right(self.word_ends, end)
-        return [(self.word_starts[i], self.word_ends[i]) for i in range(low, high) if self.word_ends[i] <= end]
+        return list(zip(self.word_starts[low:high], self.word_ends[low:high], strict=True))
 
     def sentence_at(self, position: int) -> Sentence | None:
         index = bisect_right(self.sentence_starts, position) - 1
