@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 # A numbered section title: "5.2 Dissociation", "3.2.1. Inclusion Criteria", "6 ADVERSE REACTIONS".
 _SECTION_NUMBER = re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})\.?[ \t]+(?=\S)")
 _ORDINAL = re.compile(r"(?:\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)])[ \t]+(?=\S)")
+_LINE = re.compile(r"[^\n]+")
 _CELL_BREAK = re.compile(r"\t+|[ \t]*\|[ \t]*")
 _SPACE_CELL_BREAK = re.compile(r"[ \t]{2,}")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -58,7 +59,7 @@ class _Line:
 
 
 def _lines(text: str) -> list[_Line]:
-    raw = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    raw = [m.span() for m in _LINE.finditer(text)]
     spans = []
     for line_start, line_end in raw:
         start, end = line_start, line_end
