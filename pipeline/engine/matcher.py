@@ -48,7 +48,7 @@ class Mentions:
             if added:
                 unique = {(m.start, m.end, m.value): m for m in added}.values()
                 mentions = tuple(sorted((*mentions, *unique), key=lambda m: (m.start, m.end, m.value)))
-            built = (mentions, tuple(m.start for m in mentions))
+            built = (mentions, tuple([m.start for m in mentions]))
             self._lists[list_name] = built
         return built
 
@@ -100,7 +100,7 @@ _WORD_PART = re.compile(r"[^\W\d_]+|\d+")
 def _disjoint_longest(list_name: str, found: tuple[Found, ...]) -> tuple[Mention, ...]:
     """One list's matches (sorted) -> the longest (then leftmost) of each overlap, in text order."""
     if all(found[i][1] <= found[i + 1][0] for i in range(len(found) - 1)):
-        return tuple(Mention(start, end, list_name, value) for start, end, value in found)  # nothing overlaps
+        return tuple([Mention(start, end, list_name, value) for start, end, value in found])  # nothing overlaps
     chosen: list[Found] = []
     taken: list[tuple[int, int]] = []
     for start, end, value in sorted(found, key=lambda f: (f[0] - f[1], f[0], f[2])):
