@@ -62,8 +62,9 @@ class Annotated:
         return max(0, bisect_right(self.word_ends, end) - bisect_left(self.word_starts, start))
 
     def word_spans(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The words lying wholly inside [start, end) (words never overlap: their ends are sorted too)."""
         low, high = bisect_left(self.word_starts, start), bisect_right(self.word_ends, end)
-        return [(self.word_starts[i], self.word_ends[i]) for i in range(low, high) if self.word_ends[i] <= end]
+        return list(zip(self.word_starts[low:high], self.word_ends[low:high], strict=True))
 
     def sentence_at(self, position: int) -> Sentence | None:
         index = bisect_right(self.sentence_starts, position) - 1
@@ -127,13 +128,7 @@ def _with_elliptical(text: str, blocks: tuple[Block, ...], mentions: Mentions, m
             if mentions.covering(mention.list_name, mention.start, mention.end) is None and \
                     not mentions.of(mention.list_name, mention.start, mention.end):
                 extra.setdefault(mention.list_name, []).append(mention)
-    if not extra:
-        return mentions
-    by_list = dict(mentions.by_list)
-    for name, added in extra.items():
-        unique = {(m.start, m.end, m.value): m for m in added}.values()
-        by_list[name] = tuple(sorted((*by_list.get(name, ()), *unique), key=lambda m: (m.start, m.end, m.value)))
-    return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})
+    return mentions.with_added(extra) if extra else mentions
 
 
 def annotate(text: str, engine: Engine, marks: object | None = None) -> Annotated:
@@ -143,10 +138,10 @@ def annotate(text: str, engine: Engine, marks: object | None = None) -> Annotate
     if marks is not None:
         blocks = marks(text, blocks, mentions)  # type: ignore[operator]
     sentences = split_sentences(text, blocks, engine.abbreviations)
-    words = [(m.start(), m.end()) for m in WORD.finditer(text)]
+    words = [m.span() for m in WORD.finditer(text)]
+    word_starts, word_ends = zip(*words, strict=True) if words else ((), ())
     return Annotated(
-        text=text, blocks=blocks, sentences=sentences,
-        word_starts=tuple(s for s, _ in words), word_ends=tuple(e for _, e in words),
+        text=text, blocks=blocks, sentences=sentences, word_starts=word_starts, word_ends=word_ends,
         clause_cuts=_clause_cuts(text, mentions), numbers=engine.numbers.find(text),
         mentions=mentions, sentence_starts=tuple(s.start for s in sentences),
         asides=tuple((m.start(), m.end()) for m in ASIDE.finditer(text)))

@@ -110,8 +110,9 @@ def _end_matter(page: Page) -> set[int]:
     menus = _menus(page)
     for block in page.blocks:
         if seen_content and block.kind in ("heading", "row", "item"):
-            body = _COUNT_PREFIX.sub("", page.body(block))
-            shifted = replace(block, start=block.start + len(page.body(block)) - len(body))
+            whole = page.body(block)
+            body = _COUNT_PREFIX.sub("", whole)
+            shifted = replace(block, start=block.start + len(whole) - len(body)) if len(body) < len(whole) else block
             if page.is_whole(END_MATTER, shifted):
                 return set(range(block.index, len(page.blocks)))
         # a menu line ("About Us") is no content and starts no end matter: only prose, questions, quotes and
@@ -174,7 +175,7 @@ def mark_boilerplate(text: str, blocks: tuple[Block, ...], mentions: Mentions) -
     for block in blocks:
         marks = [name for name, rule in BLOCK_RULES.items() if rule(page, block)]
         marks += [name for name, indexes in by_page.items() if block.index in indexes]
-        marked.append(replace(block, marks=tuple(dict.fromkeys(marks))))
+        marked.append(replace(block, marks=tuple(dict.fromkeys(marks))) if marks or block.marks else block)
     return tuple(marked)
 
 

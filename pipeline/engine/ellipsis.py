@@ -17,6 +17,8 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _COORDINATORS = frozenset({"and", "or", "and/or"})
 # what may stand between two conjuncts of a list: a comma, optionally after a bracketed aside
 _LIST_COMMA = re.compile(r"(?:\s*\([^()]{0,80}\))?\s*,\s*$")
+# what may stand between a coordinator and the word before it
+_COORDINATOR_GAP = re.compile(r",?\s+")
 MAX_CONJUNCT_WORDS = 4
 MAX_HEAD_WORDS = 2
 MAX_CONJUNCTS = 12
@@ -111,7 +113,7 @@ def elliptical(text: str, start: int, end: int, vocabularies: list[Vocabulary]) 
     words = list(_WORD.finditer(text, start, end))
     for index in range(1, len(words) - 1):
         if words[index].group().lower() not in _COORDINATORS or \
-                not re.fullmatch(r",?\s+", text[words[index - 1].end():words[index].start()]):
+                not _COORDINATOR_GAP.fullmatch(text, words[index - 1].end(), words[index].start()):
             continue
         right = _right_conjunct(text, words, index + 1)
         lefts = _left_conjuncts(text, words, index)

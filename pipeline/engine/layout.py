@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 # A numbered section title: "5.2 Dissociation", "3.2.1. Inclusion Criteria", "6 ADVERSE REACTIONS".
 _SECTION_NUMBER = re.compile(r"(\d{1,2}(?:\.\d{1,2}){0,3})\.?[ \t]+(?=\S)")
 _ORDINAL = re.compile(r"(?:\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)])[ \t]+(?=\S)")
+_LINE = re.compile(r"[^\n]+")
 _CELL_BREAK = re.compile(r"\t+|[ \t]*\|[ \t]*")
 _SPACE_CELL_BREAK = re.compile(r"[ \t]{2,}")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -58,7 +59,7 @@ class _Line:
 
 
 def _lines(text: str) -> list[_Line]:
-    raw = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    raw = [m.span() for m in _LINE.finditer(text)]
     spans = []
     for line_start, line_end in raw:
         start, end = line_start, line_end
@@ -133,6 +134,9 @@ def _short_cells(cells: tuple[tuple[int, int], ...], text: str) -> tuple[tuple[i
 def _numeric_tail(text: str, line: _Line) -> tuple[tuple[int, int], ...]:
     """A label followed by two or more figures ("Dissociation 41% 9%", "Dizziness 16 (67) 1 (4)"), as a table
     row of text copied out of a PDF, where the columns are single spaces apart."""
+    last = text[line.end - 1]
+    if not (last.isdecimal() or last in "%)"):
+        return ()  # _FIGURES ends the line on a digit, "%" or ")": no need to search a line of prose
     found = _FIGURES.search(text, line.start, line.end)
     if found is None or found.end() != line.end or found.start() <= line.start:
         return ()
@@ -315,7 +319,8 @@ def _governors(blocks: list[Block]) -> list[Block]:
             while stack and stack[-1].kind in ("item", "lead-in") and not _continues_list(block, stack[-1]):
                 stack.pop()
         parent = stack[-1].index if stack else None
-        block = replace(block, parent=parent)
+        if block.parent != parent:
+            block = replace(block, parent=parent)
         result.append(block)
         if block.kind in GOVERNING_KINDS:
             stack.append(block)

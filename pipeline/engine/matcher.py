@@ -22,23 +22,55 @@ class Mention:
     value: str
 
 
+# (start, end, value) of one mention of a list, before it becomes a Mention
+Found = tuple[int, int, str]
+
+
 @dataclass(frozen=True)
 class Mentions:
-    """All mentions of one text, by list, each list sorted by start with no two overlapping."""
+    """All mentions of one text, by list, each list sorted by start with no two overlapping.
 
-    by_list: Mapping[str, tuple[Mention, ...]]
-    starts: Mapping[str, tuple[int, ...]] = field(repr=False)
+    A list's Mention objects are made (its overlaps settled, `added` merged in) the first time it is asked for:
+    most texts never ask for many of their lists."""
+
+    found: Mapping[str, tuple[Found, ...]] = field(repr=False)  # every list's matches, sorted, overlaps unsettled
+    added: Mapping[str, tuple[Mention, ...]] = field(default_factory=dict, repr=False)  # found by other means
+    _lists: dict[str, tuple[tuple[Mention, ...], tuple[int, ...]]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def _list(self, list_name: str) -> tuple[tuple[Mention, ...], tuple[int, ...]]:
+        """A list's mentions and their starts (made once)."""
+        built = self._lists.get(list_name)
+        if built is None:
+            found = self.found.get(list_name)
+            mentions = _disjoint_longest(list_name, found) if found else ()
+            added = self.added.get(list_name)
+            if added:
+                unique = {(m.start, m.end, m.value): m for m in added}.values()
+                mentions = tuple(sorted((*mentions, *unique), key=lambda m: (m.start, m.end, m.value)))
+            built = (mentions, tuple([m.start for m in mentions]))
+            self._lists[list_name] = built
+        return built
+
+    @property
+    def by_list(self) -> dict[str, tuple[Mention, ...]]:
+        """Every list with a mention -> its mentions."""
+        return {name: self._list(name)[0] for name in dict.fromkeys((*self.found, *self.added))}
+
+    def with_added(self, added: Mapping[str, list[Mention]]) -> Mentions:
+        """The same mentions plus others found by other means (kept when no match of their list overlaps them)."""
+        merged = {name: (*self.added.get(name, ()), *mentions) for name, mentions in added.items()}
+        return Mentions(self.found, {**self.added, **merged})
 
     def of(self, list_name: str, start: int = 0, end: int | None = None) -> tuple[Mention, ...]:
         """Mentions of a list lying wholly inside [start, end)."""
-        mentions = self.by_list.get(list_name, ())
+        mentions, starts = self._lists.get(list_name) or self._list(list_name)
         if not mentions:
             return ()
         if end is None:
-            return mentions if start == 0 else mentions[bisect_left(self.starts[list_name], start):]
-        starts = self.starts[list_name]
+            return mentions if start == 0 else mentions[bisect_left(starts, start):]
         low = bisect_left(starts, start)
-        high = bisect_left(starts, end)
+        high = bisect_left(starts, end, low)
         # mentions of a list never overlap, so their ends are sorted too: only the last may reach past `end`
         if high > low and mentions[high - 1].end > end:
             high -= 1
@@ -54,8 +86,8 @@ class Mentions:
 
     def covering(self, list_name: str, start: int, end: int) -> Mention | None:
         """The mention of a list that contains [start, end), if any."""
-        mentions = self.by_list.get(list_name, ())
-        index = bisect_left(self.starts.get(list_name, ()), start + 1) - 1
+        mentions, starts = self._lists.get(list_name) or self._list(list_name)
+        index = bisect_left(starts, start + 1) - 1
         if index >= 0 and mentions[index].start <= start and mentions[index].end >= end:
             return mentions[index]
         return None
@@ -65,19 +97,21 @@ class Mentions:
 _WORD_PART = re.compile(r"[^\W\d_]+|\d+")
 
 
-def _disjoint_longest(found: list[Mention]) -> tuple[Mention, ...]:
-    """Overlapping mentions of one list -> the longest (then leftmost) of each overlap, in text order."""
-    chosen: list[Mention] = []
+def _disjoint_longest(list_name: str, found: tuple[Found, ...]) -> tuple[Mention, ...]:
+    """One list's matches (sorted) -> the longest (then leftmost) of each overlap, in text order."""
+    if all(found[i][1] <= found[i + 1][0] for i in range(len(found) - 1)):
+        return tuple([Mention(start, end, list_name, value) for start, end, value in found])  # nothing overlaps
+    chosen: list[Found] = []
     taken: list[tuple[int, int]] = []
-    for mention in sorted(found, key=lambda m: (m.start - m.end, m.start, m.value)):
-        index = bisect_left(taken, (mention.start, mention.end))
-        if index > 0 and taken[index - 1][1] > mention.start:
+    for start, end, value in sorted(found, key=lambda f: (f[0] - f[1], f[0], f[2])):
+        index = bisect_left(taken, (start, end))
+        if index > 0 and taken[index - 1][1] > start:
             continue
-        if index < len(taken) and taken[index][0] < mention.end:
+        if index < len(taken) and taken[index][0] < end:
             continue
-        taken.insert(index, (mention.start, mention.end))
-        chosen.append(mention)
-    return tuple(sorted(chosen, key=lambda m: (m.start, m.end)))
+        taken.insert(index, (start, end))
+        chosen.append((start, end, value))
+    return tuple(Mention(start, end, list_name, value) for start, end, value in sorted(chosen))
 
 
 class PhraseMatcher:
@@ -114,25 +148,29 @@ class PhraseMatcher:
             return None
         return next((value for name, value in found[1] if name == list_name), None)
 
+    def _spans(self, text: str) -> list[tuple[int, int, tuple[tuple[str, str], ...]]]:
+        """Every automaton hit on whole words: (start, end) in the raw text and its (list, value) entries."""
+        normal = normalise_text(text)
+        haystack = normal.text
+        # a phrase may start where a word starts (or on a sign) and end where a word ends (or on a sign)
+        parts = [m.span() for m in _WORD_PART.finditer(haystack)]
+        starts = {start for start, _ in parts}
+        ends = {end - 1 for _, end in parts}
+        hits = []
+        for last, (length, entries) in self._automaton.iter(haystack):
+            first = last - length + 1
+            if (first in starts or not haystack[first].isalnum()) and (last in ends or not haystack[last].isalnum()):
+                hits.append((first, last + 1, entries))
+        if normal.run_starts:
+            return [(*normal.span(first, after), entries) for first, after, entries in hits]
+        return hits
+
     def find(self, text: str) -> Mentions:
         """A raw text -> its mentions of every list (whole words only, offsets into the raw text)."""
-        found: dict[str, list[Mention]] = {}
+        found: dict[str, list[Found]] = {}
         if not self._empty:
-            normal = normalise_text(text)
-            haystack = normal.text
-            # a phrase may start where a word starts (or on a sign) and end where a word ends (or on a sign)
-            starts = {m.start() for m in _WORD_PART.finditer(haystack)}
-            ends = {m.end() - 1 for m in _WORD_PART.finditer(haystack)}
-            shifted = bool(normal.run_starts)
-            for last, (length, entries) in self._automaton.iter(haystack):
-                first = last - length + 1
-                if first not in starts and haystack[first].isalnum():
-                    continue
-                if last not in ends and haystack[last].isalnum():
-                    continue
-                start, end = normal.span(first, last + 1) if shifted else (first, last + 1)
+            for start, end, entries in self._spans(text):
                 for list_name, value in entries:
-                    found.setdefault(list_name, []).append(Mention(start, end, list_name, value))
+                    found.setdefault(list_name, []).append((start, end, value))
         # lists with no mention in the text are left out (`of` answers () for them)
-        by_list = {name: _disjoint_longest(mentions) for name, mentions in found.items()}
-        return Mentions(by_list=by_list, starts={name: tuple(m.start for m in ms) for name, ms in by_list.items()})
+        return Mentions({name: tuple(sorted(spans)) for name, spans in found.items()})

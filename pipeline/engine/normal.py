@@ -9,7 +9,14 @@ from dataclasses import dataclass
 # Runs of white space and hyphens become one space: "side-effects", "side  effects" and a
 # phrase broken over two lines all read "side effects".
 _GAP = re.compile(r"[\s\u00ad\-\u2010\u2011]+")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+_APOSTROPHES = ("’", "‘", "ʼ")
+
+
+def _straight(text: str) -> str:
+    """Curly and modifier apostrophes -> "'" (str.replace: far cheaper than a translation table on long texts)."""
+    for apostrophe in _APOSTROPHES:
+        text = text.replace(apostrophe, "'")
+    return text
 
 
 def _lower(text: str) -> str:
@@ -22,7 +29,7 @@ def _lower(text: str) -> str:
 
 def normalise_phrase(phrase: str) -> str:
     """A cue or synonym -> its matching key (lower case, straight apostrophes, single spaces)."""
-    return _lower(_GAP.sub(" ", phrase).strip()).translate(_APOSTROPHES)
+    return _straight(_lower(_GAP.sub(" ", phrase).strip()))
 
 
 @dataclass(frozen=True)
@@ -55,5 +62,5 @@ def normalise_text(text: str) -> NormalText:
         run_starts.append(run.start() - total)
         total += run.end() - run.start() - 1
         removed.append(total)
-    normal = _lower(_GAP.sub(" ", text)).translate(_APOSTROPHES)
+    normal = _straight(_lower(_GAP.sub(" ", text)))
     return NormalText(normal, tuple(run_starts), tuple(removed))

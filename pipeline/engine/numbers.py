@@ -6,6 +6,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+_SPACES = re.compile(r"\s+")
+_WORD_PARTS = re.compile(r"[-\s]+")
+
 
 @dataclass(frozen=True, slots=True)
 class NumberSpan:
@@ -59,7 +62,7 @@ class NumberGrammar:
 
     def _word_value(self, phrase: str) -> float:
         total = 0.0
-        for part in re.split(r"[-\s]+", phrase.lower()):
+        for part in _WORD_PARTS.split(phrase.lower()):
             if part in self.cues.units:
                 total += self.cues.units[part]
             elif part in self.cues.tens:
@@ -69,7 +72,9 @@ class NumberGrammar:
         return total
 
     def _value(self, match: re.Match[str]) -> tuple[float, str]:
-        phrase = re.sub(r"\s+", " ", match.group().lower())
+        if match.group("digits"):
+            return float(match.group("digits").replace(",", "")), "digits"  # the most common kind first
+        phrase = _SPACES.sub(" ", match.group().lower())
         for family in ("fraction", "times", "ordinal"):
             if match.group(family):
                 table = {"fraction": self.cues.fractions, "times": self.cues.times, "ordinal": self.cues.ordinals}
@@ -78,8 +83,6 @@ class NumberGrammar:
             return float(match.group("multiplier")), "times"
         if match.group("decade"):
             return float(match.group("decade")), "decade"
-        if match.group("digits"):
-            return float(match.group("digits").replace(",", "")), "digits"
         return self._word_value(phrase), "words"
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> tuple[NumberSpan, ...]:

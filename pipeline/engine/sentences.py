@@ -13,6 +13,7 @@ _BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"”’')\]]*(?:\[\d{1,3}(?:[,–-]\d
                        # text extracted from a PDF may lose the space: "in pediatric patients.It is unknown"
                        r"|(?<=[a-z]{3})\.(?=[A-Z][a-z])")
 _ORDINAL_MARKER = re.compile(r"(?:\d{1,3}|[a-zA-Z])[.)]\s+")
+_CELL_NUMBER = re.compile(r"\d{1,2}")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -56,7 +57,7 @@ def _cuts(text: str, block: Block, abbreviations: frozenset[str]) -> list[int]:
         dot = boundary.start()
         if text[dot] == "." and _ends_with_abbreviation(text, dot, abbreviations):
             continue
-        if re.fullmatch(r"\d{1,2}", text[cuts[-1]:dot].strip()):
+        if _CELL_NUMBER.fullmatch(text[cuts[-1]:dot].strip()):
             continue  # "1." opening a numbered cell is a marker, not a sentence
         cuts.append(boundary.end())
     cuts.append(block.end)

@@ -9,7 +9,7 @@ SPACE = " \t\n"
 
 
 def _only(text: str, start: int, end: int, allowed: str) -> bool:
-    return all(character in allowed for character in text[start:end])
+    return not text[start:end].strip(allowed)  # every character is an allowed one
 
 
 def right_after(annotated: Annotated, list_name: str, position: int, limit: int, gap: str = SPACE) -> Mention | None:

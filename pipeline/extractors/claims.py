@@ -111,7 +111,8 @@ def _claim(text: Text, reading: Reading, source_id: str, settings: Settings) -> 
             return claim.drug_form
         return _form(text, site, quantity.subject or claim.subject, quantity.start, settings)[0]
 
-    return replace(claim, assertions=assertions.assertions(site.annotated, claim, form_of, settings))
+    found = assertions.assertions(site.annotated, claim, form_of, settings)
+    return replace(claim, assertions=found) if found else claim
 
 
 def read_claims(text: Text, settings: Settings) -> list[Reading]:

@@ -58,10 +58,10 @@ class Stream:
     def phrase(self, list_name: str, index: int, joined: bool = True) -> tuple[Mention, int] | None:
         """The mention of a list that starts at token index (joined to the token before it unless
         joined=False), and the index of the token after it."""
-        if index >= len(self.tokens) or (joined and not self.joined(index)):
+        if index >= len(self.tokens):
             return None
         found = self.mentions_at(list_name).get(self.tokens[index].start)
-        if found is None:
+        if found is None or (joined and not self.joined(index)):
             return None
         return found, self.index_at(found.end)
 
@@ -94,7 +94,7 @@ class Stream:
 
     def joined(self, index: int) -> bool:
         """Token index follows the one before it with nothing but white space or hyphens between."""
-        return all(c in JOINING for c in self.gap(index))
+        return not self.gap(index).strip(JOINING)
 
     def ends_before(self, list_name: str, index: int) -> Mention | None:
         """A mention of the list that ends right before token index (white space between)."""
@@ -109,7 +109,7 @@ class Stream:
         found = by_end.get(self.tokens[index - 1].end)
         if found is None:
             return None
-        return found if all(c in JOINING for c in self.text[found.end:position]) else None
+        return found if not self.text[found.end:position].strip(JOINING) else None
 
     def starting(self, list_names: tuple[str, ...]) -> list[set[str]]:
         """Per token, which of the lists have a mention starting at it."""
