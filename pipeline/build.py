@@ -22,7 +22,7 @@ from pipeline.problems import PipelineError, Problem
 from pipeline.schemas import SchemaSet, load_schemas
 from pipeline.tables import DERIVED, RESOURCES
 from pipeline.taxonomy import load_taxonomy
-from pipeline.work import Job, Result, RulesSpec, rules_spec
+from pipeline.work import Job, Result, RulesSpec, rules_spec, run_job
 
 
 @dataclass(frozen=True)
@@ -79,19 +79,21 @@ def _jobs(inputs: Inputs) -> list[Job]:
     return [Job(doc, tuple(by_source.get(doc.source.source_id, ()))) for doc in ordered]
 
 
-def _results(jobs: list[Job], spec: RulesSpec, options: Options,
-             fresh_results: list[tuple[str, Result]]) -> Iterator[Result]:
-    """Every job's result in job order: from the cache where its key is there, else extracted by the workers
-    (those are appended to fresh_results, to be kept once the whole build has succeeded)."""
+def _results(jobs: list[Job], spec: RulesSpec, options: Options) -> Iterator[Result]:
+    """Every job's result in job order: read from the cache where its key is stored, else extracted by the
+    workers and stored at once (an entry is valid on its own, whatever becomes of the build). Only one
+    result at a time is held here: a stored entry is read when its turn comes, and one found damaged then
+    is extracted in this process."""
     cache = DocumentCache(options.cache) if options.cache else None
     keys = [job.key(spec) for job in jobs]
-    cached = [cache.get(key) if cache else None for key in keys]
-    missing = [job for job, hit in zip(jobs, cached, strict=True) if hit is None]
-    fresh = run(missing, spec, options.workers)
-    for number, (key, hit) in enumerate(zip(keys, cached, strict=True), start=1):
-        result = hit or next(fresh)
-        if hit is None:
-            fresh_results.append((key, result))
+    stored = [cache is not None and cache.has(key) for key in keys]
+    fresh = run([job for job, hit in zip(jobs, stored, strict=True) if not hit], spec, options.workers)
+    for number, (job, key, hit) in enumerate(zip(jobs, keys, stored, strict=True), start=1):
+        result = cache.get(key) if cache is not None and hit else None
+        if result is None:
+            result = next(fresh) if not hit else run_job(job, spec)
+            if cache is not None:
+                cache.put(key, result)
         if options.progress:
             options.progress("extract", number, len(jobs))
         yield result
@@ -106,8 +108,7 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
     spec = rules_spec(cues, inputs.cues, inputs.vocabulary, schemas)
     tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
     problems: list[Problem] = []
-    fresh: list[tuple[str, Result]] = []
-    for result in _results(_jobs(inputs), spec, options, fresh):
+    for result in _results(_jobs(inputs), spec, options):
         problems.extend(result.problems)
         for name, rows in result.tables.items():
             tables[name].extend(rows)
@@ -122,12 +123,7 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
                             resources=tuple(dict.fromkeys((*DERIVED, *REFERENCE_RESOURCES))))
     if problems:
         raise PipelineError(problems)
-    files = render(inputs.package, schemas, tables, inputs.documents)
-    if options.cache:
-        cache = DocumentCache(options.cache)
-        for key, result in fresh:
-            cache.put(key, result)
-    return inputs, files
+    return inputs, render(inputs.package, schemas, tables, inputs.documents)
 
 
 def build(layout: Layout, output_dir: Path, options: Options = Options()) -> BuildResult:

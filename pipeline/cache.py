@@ -1,5 +1,8 @@
 """A job's key + its result -> a file under the cache folder, and back; a file is used only when its key and
-checksum match what is asked for, so the folder is safe to delete and never trusted blindly."""
+checksum match what is asked for, so the folder is safe to delete and never trusted blindly.
+
+A file is two JSON lines: a header (format, key, source, sha256 of the body) and the body (the result's rows),
+so the checksum is taken over the stored bytes and the body is parsed only once it matches."""
 
 from __future__ import annotations
 
@@ -8,10 +11,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.io import read_cache_entry, write_cache_entry
+from pipeline.io import cache_entry_exists, read_cache_entry, write_cache_entry
 from pipeline.work import Result
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -23,26 +26,30 @@ class DocumentCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
+    def has(self, key: str) -> bool:
+        """Whether an entry for key is stored (it is still checked when read)."""
+        return cache_entry_exists(self._path(key))
+
     def get(self, key: str) -> Result | None:
         """The stored result for key, or None when absent, damaged or made for another key."""
         raw = read_cache_entry(self._path(key))
         if raw is None:
             return None
+        header, _, body = raw.partition(b"\n")
         try:
-            stored = json.loads(raw)
-            body = json.dumps(stored["tables"], sort_keys=True, ensure_ascii=False)
+            stored = json.loads(header)
             if (stored.get("format") != FORMAT or stored.get("key") != key
-                    or stored.get("sha256") != hashlib.sha256(body.encode("utf-8")).hexdigest()):
+                    or stored.get("sha256") != hashlib.sha256(body).hexdigest()):
                 return None
-            return Result(stored["source_id"], stored["tables"])
-        except (ValueError, KeyError, TypeError):
+            return Result(stored["source_id"], json.loads(body))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
 
     def put(self, key: str, result: Result) -> None:
         """Keep a result (best effort: a cache that cannot be written only costs time)."""
         if result.problems:
             return
-        body = json.dumps(result.tables, sort_keys=True, ensure_ascii=False)
-        stored = {"format": FORMAT, "key": key, "source_id": result.source_id,
-                  "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "tables": result.tables}
-        write_cache_entry(self._path(key), json.dumps(stored, ensure_ascii=False).encode("utf-8"))
+        body = json.dumps(result.tables, ensure_ascii=False).encode("utf-8")
+        header = {"format": FORMAT, "key": key, "source_id": result.source_id,
+                  "sha256": hashlib.sha256(body).hexdigest()}
+        write_cache_entry(self._path(key), json.dumps(header).encode("utf-8") + b"\n" + body)

@@ -429,6 +429,14 @@ def read_cache_entry(path: Path) -> bytes | None:
         return None
 
 
+def cache_entry_exists(path: Path) -> bool:
+    """Whether a cache file is there as a regular file (what it holds is checked when it is read)."""
+    try:
+        return entry_kind(path) == "file"
+    except OSError:
+        return False
+
+
 def write_cache_entry(path: Path, content: bytes) -> None:
     """Write a cache file atomically (a temporary file renamed into place); a failure is ignored."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -111,6 +111,9 @@ class NoCache:
     def __init__(self, folder: Path):
         self.folder = folder
 
+    def has(self, key: str) -> bool:
+        return False
+
     def get(self, key: str) -> None:
         return None
 
