@@ -135,8 +135,11 @@ def table_csv(rows: list[Row], columns: list[str]) -> bytes:
 
 
 def render(package: dict[str, Any], schemas: SchemaSet, tables: dict[str, list[Row]],
-           documents: tuple[Document, ...]) -> dict[str, bytes]:
-    """Tables -> {relative path: bytes} of every output file of the package."""
-    files = {f"data/{name}.csv": table_csv(tables[name], schemas.columns(name)) for name in RESOURCES}
+           documents: tuple[Document, ...], rendered: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Tables -> {relative path: bytes} of every output file of the package; `rendered` holds the CSV bytes of
+    tables written already (their rows are not in `tables`)."""
+    done = rendered or {}
+    files = {f"data/{name}.csv": done[name] if name in done else table_csv(tables[name], schemas.columns(name))
+             for name in RESOURCES}
     files["datapackage.json"] = json_bytes(descriptor(package, schemas, files, documents))
     return files

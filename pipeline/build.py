@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from pipeline.assemble import Row, render, sort_rows, term_row
 from pipeline.cache import DocumentCache
 from pipeline.checks import RESOURCES as REFERENCE_RESOURCES
 from pipeline.checks import derive as derive_checks
-from pipeline.checks import load_reference
+from pipeline.checks import is_checked, load_reference
+from pipeline.collect import Collected
 from pipeline.derive import derive as derive_views
 from pipeline.engine.forms import form_cues
 from pipeline.executors import Workers, run
@@ -106,16 +108,14 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
     cues = load_cues(layout, schemas)
     reference = load_reference(layout, schemas, inputs.documents, cues, inputs.vocabulary)
     spec = rules_spec(cues, inputs.cues, inputs.vocabulary, schemas)
-    tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
-    problems: list[Problem] = []
+    collected = Collected(schemas, partial(is_checked, reference))
     for result in _results(_jobs(inputs), spec, options):
-        problems.extend(result.problems)
-        for name, rows in result.tables.items():
-            tables[name].extend(rows)
+        collected.add(result)
+    if collected.problems:
+        raise PipelineError(collected.problems)
+    tables: dict[str, list[Row]] = {name: collected.rows.get(name, []) for name in RESOURCES}
     tables["sources"].sort(key=lambda row: row["source_id"])
     tables["terms"] = sorted((term_row(t) for t in inputs.vocabulary.terms.values()), key=lambda r: r["term_id"])
-    if problems:
-        raise PipelineError(problems)
     texts = {doc.source.source_id: doc.text for doc in inputs.documents}
     tables.update(sort_rows(derive_views(tables, form_cues(spec.cues["forms"])), schemas))
     tables.update(derive_checks(tables, reference, texts))
@@ -123,7 +123,7 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
                             resources=tuple(dict.fromkeys((*DERIVED, *REFERENCE_RESOURCES))))
     if problems:
         raise PipelineError(problems)
-    return inputs, render(inputs.package, schemas, tables, inputs.documents)
+    return inputs, render(inputs.package, schemas, tables, inputs.documents, collected.csv())
 
 
 def build(layout: Layout, output_dir: Path, options: Options = Options()) -> BuildResult:

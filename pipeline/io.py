@@ -163,6 +163,23 @@ def csv_bytes(columns: list[str], rows: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+class CsvStream:
+    """CSV bytes written a batch of rows at a time, exactly as csv_bytes writes them all at once: the header
+    first, then each batch appended (UTF-8, \\n line ends, minimal quoting)."""
+
+    def __init__(self, columns: list[str]):
+        self._buffer = io.BytesIO()
+        self.write([columns])
+
+    def write(self, rows: list[list[str]]) -> None:
+        text = io.StringIO(newline="")
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        self._buffer.write(text.getvalue().encode("utf-8"))
+
+    def getvalue(self) -> bytes:
+        return self._buffer.getvalue()
+
+
 def json_bytes(data: Any) -> bytes:
     """Data -> canonical pretty JSON bytes ending in a newline."""
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
