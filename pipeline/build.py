@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,7 +18,7 @@ from pipeline.engine.forms import form_cues
 from pipeline.executors import Workers, run
 from pipeline.extractors import Rules, compile_rules
 from pipeline.integrity import check_tables
-from pipeline.io import list_files, read_bytes, read_tree, write_files
+from pipeline.io import list_files, read_tree, write_files
 from pipeline.load import CurationEntry, Inputs, Layout, load_inputs, load_validated_yaml, load_vocabulary
 from pipeline.problems import PipelineError, Problem
 from pipeline.schemas import SchemaSet, load_schemas
@@ -28,10 +28,29 @@ from pipeline.work import Job, Result, RulesSpec, rules_spec, run_job
 
 
 @dataclass(frozen=True)
+class PackageFiles(Mapping[str, bytes]):
+    """A package's files by relative path: the built ones, and raw texts copied in, each encoded only when it is
+    read (the texts are held once, as the documents' text)."""
+
+    built: dict[str, bytes]
+    texts: dict[str, str]
+
+    def __getitem__(self, path: str) -> bytes:
+        return self.built[path] if path in self.built else self.texts[path].encode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.built
+        yield from (path for path in self.texts if path not in self.built)
+
+    def __len__(self) -> int:
+        return len(self.built.keys() | self.texts.keys())
+
+
+@dataclass(frozen=True)
 class BuildResult:
     """What a build produced: every output file's bytes and which of them changed on disk."""
 
-    files: dict[str, bytes]
+    files: Mapping[str, bytes]
     changed: tuple[str, ...]
 
 
@@ -129,12 +148,12 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
 def build(layout: Layout, output_dir: Path, options: Options = Options()) -> BuildResult:
     """Build the package into output_dir, all files or none; raw texts are copied when the
     output is not the project itself so that the built package is self-contained."""
-    inputs, files = compute(layout, options)
+    inputs, built = compute(layout, options)
+    files: Mapping[str, bytes] = built
     if output_dir.resolve() != layout.project_root.resolve() or layout.input_dir.resolve() != (
             layout.project_root / "data").resolve():
-        raw_dir = layout.input_dir / "raw"
-        for doc in inputs.documents:
-            files[doc.source.path] = read_bytes(raw_dir / f"{doc.source.source_id}.txt")
+        # a raw text's bytes are its text's: it was read as strict UTF-8 and its sha256 checked
+        files = PackageFiles(built, {doc.source.path: doc.text for doc in inputs.documents})
     changed = write_files(output_dir, files)
     return BuildResult(files=files, changed=tuple(changed))
 
