@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from pipeline.descriptor import descriptor
-from pipeline.io import csv_bytes, json_bytes
+from pipeline.io import csv_bytes, csv_lines, json_bytes
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Extraction, Vocabulary
 from pipeline.schemas import SchemaSet
@@ -132,6 +132,11 @@ def cell(value: Any) -> str:
 
 def table_csv(rows: list[Row], columns: list[str]) -> bytes:
     return csv_bytes(columns, [[cell(row[c]) for c in columns] for row in rows])
+
+
+def csv_rows(rows: list[Row], columns: list[str]) -> str:
+    """Rows -> their CSV lines without the header (what table_csv writes after it)."""
+    return csv_lines([[cell(row[c]) for c in columns] for row in rows])
 
 
 def render(package: dict[str, Any], schemas: SchemaSet, tables: dict[str, list[Row]],

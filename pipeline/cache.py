@@ -1,8 +1,8 @@
 """A job's key + its result -> a file under the cache folder, and back; a file is used only when its key and
 checksum match what is asked for, so the folder is safe to delete and never trusted blindly.
 
-A file is two JSON lines: a header (format, key, source, sha256 of the body) and the body (the result's rows),
-so the checksum is taken over the stored bytes and the body is parsed only once it matches."""
+A file is two JSON lines: a header (format, key, source, sha256 of the body) and the body (the result's rows and
+CSV lines), so the checksum is taken over the stored bytes and the body is parsed only once it matches."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.io import cache_entry_exists, read_cache_entry, write_cache_entry
 from pipeline.work import Result
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class DocumentCache:
             if (stored.get("format") != FORMAT or stored.get("key") != key
                     or stored.get("sha256") != hashlib.sha256(body).hexdigest()):
                 return None
-            return Result(stored["source_id"], json.loads(body))
+            content = json.loads(body)
+            return Result(stored["source_id"], content["tables"], (), content["csv"])
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
 
@@ -49,7 +50,7 @@ class DocumentCache:
         """Keep a result (best effort: a cache that cannot be written only costs time)."""
         if result.problems:
             return
-        body = json.dumps(result.tables, ensure_ascii=False).encode("utf-8")
+        body = json.dumps({"tables": result.tables, "csv": result.csv}, ensure_ascii=False).encode("utf-8")
         header = {"format": FORMAT, "key": key, "source_id": result.source_id,
                   "sha256": hashlib.sha256(body).hexdigest()}
         write_cache_entry(self._path(key), json.dumps(header).encode("utf-8") + b"\n" + body)

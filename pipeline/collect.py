@@ -6,18 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipeline.assemble import Row, cell
+from pipeline.assemble import Row
 from pipeline.io import CsvStream
 from pipeline.problems import Problem
 from pipeline.schemas import SchemaSet
-from pipeline.tables import TABLES
+from pipeline.tables import CHECKED, EXTRACTED, SUMMARISED
 from pipeline.work import Result
-
-# The tables whose rows of every source pipeline/derive.py summarises; the checks (pipeline/checks/) read these
-# and, of a checked source, its claims and contraindications too.
-SUMMARISED = ("side_effects", "assertions", "schedules", "schedule_phases")
-CHECKED = (*SUMMARISED, "claims", "contraindications")
-STREAMED = tuple(table.name for table in TABLES if table.extracted)
 
 
 @dataclass(frozen=True)
@@ -40,15 +34,12 @@ class Collected:
         kept = CHECKED if any(self.checked(row) for row in tables.get("sources", [])) else SUMMARISED
         for name in ("sources", *kept):
             self.rows.setdefault(name, []).extend(tables.get(name, []))
-        for name in STREAMED:
-            rows = tables.get(name)
-            if rows:
-                columns = self.schemas.columns(name)
-                self._stream(name).write([[cell(row[c]) for c in columns] for row in rows])
+        for name, lines in result.csv.items():
+            self._stream(name).write(lines)
 
     def csv(self) -> dict[str, bytes]:
         """Every extracted table's CSV bytes, its rows in the order the documents came."""
-        return {name: self._stream(name).getvalue() for name in STREAMED}
+        return {name: self._stream(name).getvalue() for name in EXTRACTED}
 
     def _stream(self, name: str) -> CsvStream:
         if name not in self._streams:

@@ -163,18 +163,23 @@ def csv_bytes(columns: list[str], rows: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def csv_lines(rows: list[list[str]]) -> str:
+    """String cells -> CSV lines as csv_bytes writes them (\\n line ends, minimal quoting)."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
 class CsvStream:
-    """CSV bytes written a batch of rows at a time, exactly as csv_bytes writes them all at once: the header
-    first, then each batch appended (UTF-8, \\n line ends, minimal quoting)."""
+    """CSV bytes written some lines at a time, exactly as csv_bytes writes them all at once: the header first,
+    then each batch of lines (from csv_lines) appended, UTF-8 encoded."""
 
     def __init__(self, columns: list[str]):
         self._buffer = io.BytesIO()
-        self.write([columns])
+        self.write(csv_lines([columns]))
 
-    def write(self, rows: list[list[str]]) -> None:
-        text = io.StringIO(newline="")
-        csv.writer(text, lineterminator="\n").writerows(rows)
-        self._buffer.write(text.getvalue().encode("utf-8"))
+    def write(self, lines: str) -> None:
+        self._buffer.write(lines.encode("utf-8"))
 
     def getvalue(self) -> bytes:
         return self._buffer.getvalue()
