@@ -100,12 +100,10 @@ def _jobs(inputs: Inputs) -> list[Job]:
     return [Job(doc, tuple(by_source.get(doc.source.source_id, ()))) for doc in ordered]
 
 
-def _results(jobs: list[Job], spec: RulesSpec, options: Options) -> Iterator[Result]:
+def _results(jobs: list[Job], spec: RulesSpec, options: Options, cache: DocumentCache | None) -> Iterator[Result]:
     """Every job's result in job order: read from the cache where its key is stored, else extracted by the
-    workers and stored at once (an entry is valid on its own, whatever becomes of the build). Only one
-    result at a time is held here: a stored entry is read when its turn comes, and one found damaged then
-    is extracted in this process."""
-    cache = DocumentCache(options.cache) if options.cache else None
+    workers and written to the cache's pending entries at once. Only one result at a time is held here: a
+    stored entry is read when its turn comes, and one found damaged then is extracted in this process."""
     keys = [job.key(spec) for job in jobs]
     stored = [cache is not None and cache.has(key) for key in keys]
     fresh = run([job for job, hit in zip(jobs, stored, strict=True) if not hit], spec, options.workers)
@@ -121,14 +119,28 @@ def _results(jobs: list[Job], spec: RulesSpec, options: Options) -> Iterator[Res
 
 
 def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[str, bytes]]:
-    """Inputs -> (validated inputs, output files) with nothing written."""
+    """Inputs -> (validated inputs, output files) with nothing written but the cache, whose new entries are kept
+    only when the build succeeds."""
+    cache = DocumentCache(options.cache) if options.cache else None
+    try:
+        computed = _compute(layout, options, cache)
+    except BaseException:
+        if cache is not None:
+            cache.drop()
+        raise
+    if cache is not None:
+        cache.keep()
+    return computed
+
+
+def _compute(layout: Layout, options: Options, cache: DocumentCache | None) -> tuple[Inputs, dict[str, bytes]]:
     schemas = load_schemas(layout.schema_dir)
     inputs = load_inputs(layout, schemas)
     cues = load_cues(layout, schemas)
     reference = load_reference(layout, schemas, inputs.documents, cues, inputs.vocabulary)
     spec = rules_spec(cues, inputs.cues, inputs.vocabulary, schemas)
     collected = Collected(schemas, partial(is_checked, reference))
-    for result in _results(_jobs(inputs), spec, options):
+    for result in _results(_jobs(inputs), spec, options, cache):
         collected.add(result)
     if collected.problems:
         raise PipelineError(collected.problems)

@@ -13,6 +13,7 @@ import shutil
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -457,6 +458,26 @@ def cache_entry_exists(path: Path) -> bool:
         return entry_kind(path) == "file"
     except OSError:
         return False
+
+
+def keep_cache_entries(pending: Path, place: Callable[[str], Path]) -> None:
+    """Move every entry written into a pending folder to its place (`place` of its file name), then remove the
+    folder; best effort, as every cache write."""
+    try:
+        names = sorted(name for name in os.listdir(pending) if name.endswith(".json"))
+    except OSError:
+        return
+    for name in names:
+        target = place(name)
+        with contextlib.suppress(OSError):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(pending / name, target)
+    shutil.rmtree(pending, ignore_errors=True)
+
+
+def drop_cache_entries(pending: Path) -> None:
+    """Remove a pending folder of cache entries and all it holds."""
+    shutil.rmtree(pending, ignore_errors=True)
 
 
 def write_cache_entry(path: Path, content: bytes) -> None:

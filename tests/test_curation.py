@@ -120,6 +120,12 @@ class NoCache:
     def put(self, key: str, result: Any) -> None:
         return None
 
+    def keep(self) -> None:
+        return None
+
+    def drop(self) -> None:
+        return None
+
 
 def write_curation(project: Path, *entries: str, name: str = "review.yaml") -> list[int]:
     """Write entries (YAML mappings) as a curation file; returns the line of each entry."""
