@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from pipeline.descriptor import descriptor
-from pipeline.io import csv_bytes, json_bytes
+from pipeline.io import csv_bytes, csv_lines, json_bytes
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Extraction, Vocabulary
 from pipeline.schemas import SchemaSet
@@ -134,9 +134,17 @@ def table_csv(rows: list[Row], columns: list[str]) -> bytes:
     return csv_bytes(columns, [[cell(row[c]) for c in columns] for row in rows])
 
 
+def csv_rows(rows: list[Row], columns: list[str]) -> str:
+    """Rows -> their CSV lines without the header (what table_csv writes after it)."""
+    return csv_lines([[cell(row[c]) for c in columns] for row in rows])
+
+
 def render(package: dict[str, Any], schemas: SchemaSet, tables: dict[str, list[Row]],
-           documents: tuple[Document, ...]) -> dict[str, bytes]:
-    """Tables -> {relative path: bytes} of every output file of the package."""
-    files = {f"data/{name}.csv": table_csv(tables[name], schemas.columns(name)) for name in RESOURCES}
+           documents: tuple[Document, ...], rendered: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Tables -> {relative path: bytes} of every output file of the package; `rendered` holds the CSV bytes of
+    tables written already (their rows are not in `tables`)."""
+    done = rendered or {}
+    files = {f"data/{name}.csv": done[name] if name in done else table_csv(tables[name], schemas.columns(name))
+             for name in RESOURCES}
     files["datapackage.json"] = json_bytes(descriptor(package, schemas, files, documents))
     return files

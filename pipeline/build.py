@@ -2,34 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from pipeline.assemble import Row, render, sort_rows, term_row
 from pipeline.cache import DocumentCache
 from pipeline.checks import RESOURCES as REFERENCE_RESOURCES
 from pipeline.checks import derive as derive_checks
-from pipeline.checks import load_reference
+from pipeline.checks import is_checked, load_reference
+from pipeline.collect import Collected
 from pipeline.derive import derive as derive_views
 from pipeline.engine.forms import form_cues
 from pipeline.executors import Workers, run
 from pipeline.extractors import Rules, compile_rules
 from pipeline.integrity import check_tables
-from pipeline.io import list_files, read_bytes, read_tree, write_files
+from pipeline.io import list_files, read_tree, write_files
 from pipeline.load import CurationEntry, Inputs, Layout, load_inputs, load_validated_yaml, load_vocabulary
 from pipeline.problems import PipelineError, Problem
 from pipeline.schemas import SchemaSet, load_schemas
 from pipeline.tables import DERIVED, RESOURCES
 from pipeline.taxonomy import load_taxonomy
-from pipeline.work import Job, Result, RulesSpec, rules_spec
+from pipeline.work import Job, Result, RulesSpec, rules_spec, run_job
+
+
+@dataclass(frozen=True)
+class PackageFiles(Mapping[str, bytes]):
+    """A package's files by relative path: the built ones, and raw texts copied in, each encoded only when it is
+    read (the texts are held once, as the documents' text)."""
+
+    built: dict[str, bytes]
+    texts: dict[str, str]
+
+    def __getitem__(self, path: str) -> bytes:
+        return self.built[path] if path in self.built else self.texts[path].encode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.built
+        yield from (path for path in self.texts if path not in self.built)
+
+    def __len__(self) -> int:
+        return len(self.built.keys() | self.texts.keys())
 
 
 @dataclass(frozen=True)
 class BuildResult:
     """What a build produced: every output file's bytes and which of them changed on disk."""
 
-    files: dict[str, bytes]
+    files: Mapping[str, bytes]
     changed: tuple[str, ...]
 
 
@@ -79,42 +100,53 @@ def _jobs(inputs: Inputs) -> list[Job]:
     return [Job(doc, tuple(by_source.get(doc.source.source_id, ()))) for doc in ordered]
 
 
-def _results(jobs: list[Job], spec: RulesSpec, options: Options,
-             fresh_results: list[tuple[str, Result]]) -> Iterator[Result]:
-    """Every job's result in job order: from the cache where its key is there, else extracted by the workers
-    (those are appended to fresh_results, to be kept once the whole build has succeeded)."""
-    cache = DocumentCache(options.cache) if options.cache else None
+def _results(jobs: list[Job], spec: RulesSpec, options: Options, cache: DocumentCache | None) -> Iterator[Result]:
+    """Every job's result in job order: read from the cache where its key is stored, else extracted by the
+    workers and written to the cache's pending entries at once. Only one result at a time is held here: a
+    stored entry is read when its turn comes, and one found damaged then is extracted in this process."""
     keys = [job.key(spec) for job in jobs]
-    cached = [cache.get(key) if cache else None for key in keys]
-    missing = [job for job, hit in zip(jobs, cached, strict=True) if hit is None]
-    fresh = run(missing, spec, options.workers)
-    for number, (key, hit) in enumerate(zip(keys, cached, strict=True), start=1):
-        result = hit or next(fresh)
-        if hit is None:
-            fresh_results.append((key, result))
+    stored = [cache is not None and cache.has(key) for key in keys]
+    fresh = run([job for job, hit in zip(jobs, stored, strict=True) if not hit], spec, options.workers)
+    for number, (job, key, hit) in enumerate(zip(jobs, keys, stored, strict=True), start=1):
+        result = cache.get(key) if cache is not None and hit else None
+        if result is None:
+            result = next(fresh) if not hit else run_job(job, spec)
+            if cache is not None:
+                cache.put(key, result)
         if options.progress:
             options.progress("extract", number, len(jobs))
         yield result
 
 
 def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[str, bytes]]:
-    """Inputs -> (validated inputs, output files) with nothing written."""
+    """Inputs -> (validated inputs, output files) with nothing written but the cache, whose new entries are kept
+    only when the build succeeds."""
+    cache = DocumentCache(options.cache) if options.cache else None
+    try:
+        computed = _compute(layout, options, cache)
+    except BaseException:
+        if cache is not None:
+            cache.drop()
+        raise
+    if cache is not None:
+        cache.keep()
+    return computed
+
+
+def _compute(layout: Layout, options: Options, cache: DocumentCache | None) -> tuple[Inputs, dict[str, bytes]]:
     schemas = load_schemas(layout.schema_dir)
     inputs = load_inputs(layout, schemas)
     cues = load_cues(layout, schemas)
     reference = load_reference(layout, schemas, inputs.documents, cues, inputs.vocabulary)
     spec = rules_spec(cues, inputs.cues, inputs.vocabulary, schemas)
-    tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
-    problems: list[Problem] = []
-    fresh: list[tuple[str, Result]] = []
-    for result in _results(_jobs(inputs), spec, options, fresh):
-        problems.extend(result.problems)
-        for name, rows in result.tables.items():
-            tables[name].extend(rows)
+    collected = Collected(schemas, partial(is_checked, reference))
+    for result in _results(_jobs(inputs), spec, options, cache):
+        collected.add(result)
+    if collected.problems:
+        raise PipelineError(collected.problems)
+    tables: dict[str, list[Row]] = {name: collected.rows.get(name, []) for name in RESOURCES}
     tables["sources"].sort(key=lambda row: row["source_id"])
     tables["terms"] = sorted((term_row(t) for t in inputs.vocabulary.terms.values()), key=lambda r: r["term_id"])
-    if problems:
-        raise PipelineError(problems)
     texts = {doc.source.source_id: doc.text for doc in inputs.documents}
     tables.update(sort_rows(derive_views(tables, form_cues(spec.cues["forms"])), schemas))
     tables.update(derive_checks(tables, reference, texts))
@@ -122,23 +154,18 @@ def compute(layout: Layout, options: Options = Options()) -> tuple[Inputs, dict[
                             resources=tuple(dict.fromkeys((*DERIVED, *REFERENCE_RESOURCES))))
     if problems:
         raise PipelineError(problems)
-    files = render(inputs.package, schemas, tables, inputs.documents)
-    if options.cache:
-        cache = DocumentCache(options.cache)
-        for key, result in fresh:
-            cache.put(key, result)
-    return inputs, files
+    return inputs, render(inputs.package, schemas, tables, inputs.documents, collected.csv())
 
 
 def build(layout: Layout, output_dir: Path, options: Options = Options()) -> BuildResult:
     """Build the package into output_dir, all files or none; raw texts are copied when the
     output is not the project itself so that the built package is self-contained."""
-    inputs, files = compute(layout, options)
+    inputs, built = compute(layout, options)
+    files: Mapping[str, bytes] = built
     if output_dir.resolve() != layout.project_root.resolve() or layout.input_dir.resolve() != (
             layout.project_root / "data").resolve():
-        raw_dir = layout.input_dir / "raw"
-        for doc in inputs.documents:
-            files[doc.source.path] = read_bytes(raw_dir / f"{doc.source.source_id}.txt")
+        # a raw text's bytes are its text's: it was read as strict UTF-8 and its sha256 checked
+        files = PackageFiles(built, {doc.source.path: doc.text for doc in inputs.documents})
     changed = write_files(output_dir, files)
     return BuildResult(files=files, changed=tuple(changed))
 

@@ -13,6 +13,7 @@ import shutil
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -161,6 +162,28 @@ def csv_bytes(columns: list[str], rows: list[list[str]]) -> bytes:
     writer.writerow(columns)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def csv_lines(rows: list[list[str]]) -> str:
+    """String cells -> CSV lines as csv_bytes writes them (\\n line ends, minimal quoting)."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+class CsvStream:
+    """CSV bytes written some lines at a time, exactly as csv_bytes writes them all at once: the header first,
+    then each batch of lines (from csv_lines) appended, UTF-8 encoded."""
+
+    def __init__(self, columns: list[str]):
+        self._buffer = io.BytesIO()
+        self.write(csv_lines([columns]))
+
+    def write(self, lines: str) -> None:
+        self._buffer.write(lines.encode("utf-8"))
+
+    def getvalue(self) -> bytes:
+        return self._buffer.getvalue()
 
 
 def json_bytes(data: Any) -> bytes:
@@ -427,6 +450,34 @@ def read_cache_entry(path: Path) -> bytes | None:
         return read_bytes(path, str(path))
     except PipelineError:
         return None
+
+
+def cache_entry_exists(path: Path) -> bool:
+    """Whether a cache file is there as a regular file (what it holds is checked when it is read)."""
+    try:
+        return entry_kind(path) == "file"
+    except OSError:
+        return False
+
+
+def keep_cache_entries(pending: Path, place: Callable[[str], Path]) -> None:
+    """Move every entry written into a pending folder to its place (`place` of its file name), then remove the
+    folder; best effort, as every cache write."""
+    try:
+        names = sorted(name for name in os.listdir(pending) if name.endswith(".json"))
+    except OSError:
+        return
+    for name in names:
+        target = place(name)
+        with contextlib.suppress(OSError):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(pending / name, target)
+    shutil.rmtree(pending, ignore_errors=True)
+
+
+def drop_cache_entries(pending: Path) -> None:
+    """Remove a pending folder of cache entries and all it holds."""
+    shutil.rmtree(pending, ignore_errors=True)
 
 
 def write_cache_entry(path: Path, content: bytes) -> None:

@@ -64,10 +64,29 @@ class Layout:
         return str(path)
 
 
+# An input file with fewer values than this is read by the full validator at once: compiling the fast check of
+# its schema would cost more than it saves (a schema compiled for an earlier file of its kind is used anyway).
+FAST_CHECK_VALUES = 800
+
+
+def _holds_more_values(data: Any, limit: int) -> bool:
+    """Whether data holds more than `limit` values (mappings, lists and scalars), counted only up to the limit."""
+    pending, seen = [data], 0
+    while pending and seen <= limit:
+        value = pending.pop()
+        seen += 1
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return seen > limit
+
+
 def _schema_problems(data: Any, node: Any, kind: str, schemas: SchemaSet, display: str) -> list[Problem]:
-    accepted = schemas.input_accepted(kind)
-    if accepted is not None and accepted(data):
-        return []
+    if schemas.input_check_compiled(kind) or _holds_more_values(data, FAST_CHECK_VALUES):
+        accepted = schemas.input_accepted(kind)
+        if accepted is not None and accepted(data):
+            return []
     validator = schemas.input_validator(kind)
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):

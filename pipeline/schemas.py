@@ -73,6 +73,10 @@ class SchemaSet:
         keyword or a pattern the fast check cannot compile. Data it refuses is read again by `input_validator`."""
         return self._memo(("fast-input", kind), lambda: _optional_fast_check(self.inputs[kind]))
 
+    def input_check_compiled(self, kind: str) -> bool:
+        """Whether the fast check of an input kind has been compiled already (so using it again costs nothing)."""
+        return ("fast-input", kind) in self._compiled
+
     def row_accepted(self, resource: str) -> Callable[[dict[str, Any]], bool]:
         """A fast check of one row against its record schema (compiled once): True when it is valid. A row it
         refuses is read again by `record_validator` for the full list of errors."""

@@ -93,6 +93,7 @@ TABLES = TABLES + REFERENCE_TABLES
 BY_NAME = {table.name: table for table in TABLES}
 RESOURCES = tuple(table.name for table in TABLES)
 DERIVED = tuple(table.name for table in TABLES if table.derived)
+EXTRACTED = tuple(table.name for table in TABLES if table.extracted)
 
 
 def children(name: str) -> tuple[Table, ...]:
@@ -103,3 +104,8 @@ def children(name: str) -> tuple[Table, ...]:
 def nested(name: str) -> dict[str, Table]:
     """A table's nested fields -> the child table each holds (claims: {"quantities": quantities table})."""
     return {t.nested: t for t in children(name) if t.nested}
+
+# The tables whose rows of every source the summaries (pipeline/derive.py) read; the checks (pipeline/checks/)
+# read these and, of a checked source, its claims and contraindications too. Other rows are only written.
+SUMMARISED = ("side_effects", "assertions", "schedules", "schedule_phases")
+CHECKED = (*SUMMARISED, "claims", "contraindications")

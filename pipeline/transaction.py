@@ -8,6 +8,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,7 @@ def _differs(target: Path, content: bytes, relative: str) -> bool:
     return read_regular(target, relative, len(content), "file-too-large") != content
 
 
-def _stage(folder: Path, staging: Path, files: dict[str, bytes], changed: list[str]) -> None:
+def _stage(folder: Path, staging: Path, files: Mapping[str, bytes], changed: list[str]) -> None:
     """Write the new files into staging/new (each flushed to disk) and link the ones they replace into staging/old."""
     os.mkdir(staging)
     for relative in changed:
@@ -246,13 +247,13 @@ class LockedFolder:
     def __exit__(self, *exc_info: object) -> None:
         self._lock.__exit__(*exc_info)
 
-    def write(self, files: dict[str, bytes]) -> list[str]:
+    def write(self, files: Mapping[str, bytes]) -> list[str]:
         """Commit {relative path: bytes} all or nothing; returns the paths whose bytes changed."""
         folder = self.folder
         for relative in files:
             if not is_safe_relative(relative) or not resolves_inside(folder, relative):
                 raise PipelineError([Problem("unsafe-path", "output path leaves the package", path=relative)])
-        changed = [rel for rel, content in sorted(files.items()) if _differs(folder / rel, content, rel)]
+        changed = [rel for rel in sorted(files) if _differs(folder / rel, files[rel], rel)]
         if not changed:
             return []
         staging = folder / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
@@ -272,7 +273,7 @@ class LockedFolder:
         return changed
 
 
-def write_files(out_dir: Path, files: dict[str, bytes]) -> list[str]:
+def write_files(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
     """Write {relative path: bytes} under out_dir all or nothing (see LockedFolder); returns the changed paths."""
     with LockedFolder(out_dir) as folder:
         return folder.write(files)

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from pipeline.assemble import Row, document_rows, sort_rows
+from pipeline.assemble import Row, csv_rows, document_rows, sort_rows
 from pipeline.curate import curate
 from pipeline.extractors import Rules, compile_rules, extract_document
 from pipeline.integrity import check_tables
@@ -16,6 +16,7 @@ from pipeline.load import CurationEntry
 from pipeline.problems import PipelineError, Problem
 from pipeline.records import Document, Vocabulary
 from pipeline.schemas import SchemaSet
+from pipeline.tables import CHECKED, EXTRACTED
 from pipeline.taxonomy import taxonomy_problems
 
 
@@ -66,11 +67,13 @@ class Job:
 
 @dataclass(frozen=True)
 class Result:
-    """A document's rows by table (sorted by key, checked), or the problems that stopped it."""
+    """A document's checked rows, or the problems that stopped it: the CSV lines of each extracted table it has
+    rows of (sorted by key), and the rows the corpus-wide steps read (its sources row and the CHECKED tables)."""
 
     source_id: str
     tables: dict[str, list[Row]]
     problems: tuple[Problem, ...] = ()
+    csv: dict[str, str] = field(default_factory=dict)
 
 
 def run_job(job: Job, spec: RulesSpec) -> Result:
@@ -88,7 +91,10 @@ def run_job(job: Job, spec: RulesSpec) -> Result:
         return Result(source_id, {}, tuple(error.problems))
     problems = check_tables(tables, {source_id: document.text}, spec.schemas, known_terms=set(spec.vocabulary.terms))
     problems += taxonomy_problems(tables, rules.settings.taxonomy)
-    return Result(source_id, tables, tuple(problems))
+    if problems:
+        return Result(source_id, tables, tuple(problems))
+    csv = {name: csv_rows(tables[name], spec.schemas.columns(name)) for name in EXTRACTED if tables.get(name)}
+    return Result(source_id, {name: tables[name] for name in ("sources", *CHECKED) if name in tables}, (), csv)
 
 
 def run_batch(jobs: tuple[Job, ...], spec: RulesSpec) -> list[Result]:

@@ -111,10 +111,19 @@ class NoCache:
     def __init__(self, folder: Path):
         self.folder = folder
 
+    def has(self, key: str) -> bool:
+        return False
+
     def get(self, key: str) -> None:
         return None
 
     def put(self, key: str, result: Any) -> None:
+        return None
+
+    def keep(self) -> None:
+        return None
+
+    def drop(self) -> None:
         return None
 
 

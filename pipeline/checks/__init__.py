@@ -43,14 +43,20 @@ def load_reference(layout: Layout, schemas: Any, documents: tuple[Document, ...]
     return Reference(facts, settings, forms)
 
 
+def is_checked(reference: Reference, source: Row) -> bool:
+    """Whether the checks read a source's statements: there are facts, and its role and kind are checked ones."""
+    settings = reference.settings
+    return (bool(reference.facts) and source["role"] in settings.checked_roles
+            and source["kind"] in settings.checked_kinds)
+
+
 def derive(tables: Mapping[str, list[Row]], reference: Reference, texts: Mapping[str, str]) -> dict[str, list[Row]]:
     """The facts tables (facts and the words of those cited by span), every check of a checked source's statements
     against the facts, and the omissions."""
     if not reference.facts:
         return {name: [] for name in RESOURCES}
     settings = reference.settings
-    checked = {row["source_id"] for row in tables["sources"]
-               if row["role"] in settings.checked_roles and row["kind"] in settings.checked_kinds}
+    checked = {row["source_id"] for row in tables["sources"] if is_checked(reference, row)}
     forms = source_forms(tables, reference.forms)
     corpus = Corpus(tables, frozenset(checked), reference.forms, ClaimFinder(tables.get("claims", [])), forms)
     index = fact_index(reference.facts, reference.forms, settings)
