@@ -35,6 +35,8 @@ FIRST = f"{NAME}-0.1.0"
 DATE_EPOCH = "1767225600"  # 2026-01-01
 BIN = Path(sys.executable).parent
 
+pytestmark = pytest.mark.slow  # `make test-fast` skips this module: it cuts a release and starts servers
+
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:

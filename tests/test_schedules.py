@@ -554,6 +554,7 @@ def test_a_dose_stated_before_the_timing_in_its_row(extract: Extractor) -> None:
     assert [(p.dose_low, p.dose_unit, p.frequency, p.frequency_max) for p in schedule.phases] == [(0.5, "mg/kg", 2, 3)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("unit", ["twice a week 56 mg ", "weeks 1 to 4: ", "every 2 weeks or ", ".\n",
                                   "Weeks 1 to 4 twice weekly\n", "each session two doses "])
 def test_schedule_extraction_grows_linearly_on_repeated_input(unit: str) -> None:
@@ -566,10 +567,10 @@ def test_schedule_extraction_grows_linearly_on_repeated_input(unit: str) -> None
     def seconds(size: int) -> float:
         reading = read("Ketamine therapy\n\n" + unit * (size // len(unit)), rules)
         best = float("inf")
-        for _ in range(2):
-            started = time.perf_counter()
+        for _ in range(3):  # CPU time of this process, fastest of three: other processes only add to it
+            started = time.process_time()
             extract_schedules(reading, "example", rules.settings)
-            best = min(best, time.perf_counter() - started)
+            best = min(best, time.process_time() - started)
         return best
 
     small, large = seconds(3000), seconds(12000)

@@ -104,9 +104,10 @@ def _marker(text: str, line: _Line, cues: LayoutCues) -> tuple[str, int]:
     for bullet in cues.bullets:
         after = line.start + len(bullet)
         if text.startswith(bullet, line.start) and after < line.end and text[after] in " \t":
-            while text[after] in " \t":
+            while after < line.end and text[after].isspace():  # any white space, not only blanks and tabs
                 after += 1
-            return "bullet", after
+            if after < line.end:
+                return "bullet", after
     found = _ORDINAL.match(text, line.start, line.end)
     if found:
         return "ordinal", found.end()
