@@ -29,7 +29,7 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
           "yaml-too-large"),
     Limit("yaml_depth", 32, "levels", "nesting of mappings and sequences in a YAML input", "yaml-too-deep"),
     Limit("yaml_nodes", 250_000, "nodes", "scalars, mappings and sequences in one YAML input", "yaml-too-large"),
-    Limit("sources", 2_000, "entries", "entries of `sources.yaml`", "too-many-sources"),
+    Limit("sources", 20_000, "entries", "entries of `sources.yaml`", "too-many-sources"),
     Limit("file_bytes", 64 * MIB, "bytes",
           "any other file read: `datapackage.json`, CSV tables, JSON Schemas, release files, the build journal",
           "file-too-large"),
