@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -62,6 +63,22 @@ def read_regular(path: Path, display: str, limit: int, code: str, what: str = "t
         raise PipelineError([os_problem(exc, display)]) from exc
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def opened_regular(path: Path, display: str, limit: int, code: str, what: str = "the file") -> Iterator[BinaryIO]:
+    """A regular file opened for reading in chunks (never through a link), refused when it is larger than
+    `limit`: for files read a line at a time rather than whole."""
+    fd = _open_regular(path, display)
+    try:
+        if os.fstat(fd).st_size > limit:
+            raise too_large(display, limit, code, what)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        yield handle
 
 
 def read_stream(stream: BinaryIO, display: str, limit: int, code: str, what: str = "the input") -> bytes:

@@ -13,12 +13,21 @@ import shutil
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pipeline import limits
-from pipeline.fs import entry_kind, is_safe_relative, os_problem, pid_alive, read_any, read_regular, read_stream
+from pipeline.fs import (
+    entry_kind,
+    is_safe_relative,
+    opened_regular,
+    os_problem,
+    pid_alive,
+    read_any,
+    read_regular,
+    read_stream,
+)
 from pipeline.problems import PipelineError, Problem
 from pipeline.transaction import JOURNAL_NAME, STAGING_PREFIX, LockedFolder, recover, write_files
 from pipeline.yaml_input import line_of, parse_yaml
@@ -137,22 +146,41 @@ def parse_csv(raw: bytes, display: str) -> list[list[str]]:
                                      line=reader.line_num)]) from exc
 
 
+def _csv_row(header: list[str], values: list[str]) -> dict[Any, Any]:
+    """Cells under their header: None for a cell the row lacks; extra cells as a list under the key None."""
+    row: dict[Any, Any] = dict(zip(header, values, strict=False))
+    for column in header[len(values):]:
+        row[column] = None
+    if len(values) > len(header):
+        row[None] = values[len(header):]
+    return row
+
+
 def read_csv_rows(path: Path, display: str | None = None) -> list[dict[str, str | None]]:
     """A CSV file -> rows as {column: cell} (None for a cell the row lacks; extra cells under the key None)."""
     shown = display or str(path)
     cells = parse_csv(read_bytes(path, shown), shown)
-    if not cells:
-        return []
-    header = cells[0]
-    rows = []
-    for values in cells[1:]:
-        row: dict[Any, Any] = dict(zip(header, values, strict=False))
-        for column in header[len(values):]:
-            row[column] = None
-        if len(values) > len(header):
-            row[None] = values[len(header):]
-        rows.append(row)
-    return rows
+    return [_csv_row(cells[0], values) for values in cells[1:]] if cells else []
+
+
+def iter_csv_rows(path: Path, display: str | None = None) -> Iterator[dict[str, str | None]]:
+    """A CSV file -> its rows as read_csv_rows gives them, one at a time: the file is never held whole. The
+    same problems (naming the file and line) are raised when the reading comes to them."""
+    shown = display or str(path)
+    with opened_regular(path, shown, limits.value("file_bytes"), "file-too-large") as handle:
+        reader = csv.reader(io.TextIOWrapper(handle, encoding="utf-8", newline=""))
+        try:
+            header = next(reader, None)
+            for values in reader if header is not None else ():
+                yield _csv_row(header, values)
+        except UnicodeDecodeError:
+            parse_csv(read_bytes(path, shown), shown)  # raises the problem naming the byte's offset and line
+            raise
+        except csv.Error as exc:
+            raise PipelineError([Problem("csv-syntax", f"unreadable CSV: {exc}", path=shown,
+                                         line=reader.line_num)]) from exc
+        except OSError as exc:
+            raise PipelineError([os_problem(exc, shown)]) from exc
 
 
 def csv_bytes(columns: list[str], rows: list[list[str]]) -> bytes:

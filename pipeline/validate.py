@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from pipeline.fs import is_safe_relative, parent_inside
-from pipeline.integrity import check_tables, source_problems
-from pipeline.io import read_bytes, read_csv_rows, read_json, read_text_bytes
+from pipeline.integrity import TableChecks, reading_order, source_problems
+from pipeline.io import iter_csv_rows, read_bytes, read_json, read_text_bytes
 from pipeline.problems import PipelineError, Problem, Report
 from pipeline.schemas import RESOURCES, SchemaSet, table_schema
 
@@ -44,46 +46,51 @@ def typed_value(text: str, prop: dict[str, Any]) -> Any:
     return text
 
 
+def typed_rows(package_dir: Path, schemas: SchemaSet, name: str, problems: list[Problem]) -> Iterator[Row]:
+    """One table's CSV file -> its typed rows, read one at a time; problems for cells that do not parse (and
+    for a file that cannot be read) are added to `problems` as the rows are read. A table that lacks a column
+    yields no rows."""
+    properties = schemas.records[name]["properties"]
+    try:
+        for number, raw in enumerate(iter_csv_rows(package_dir / "data" / f"{name}.csv", f"data/{name}.csv"),
+                                     start=1):
+            row = _typed_row(raw, properties, name, number, problems)
+            if row is None:
+                return
+            yield row
+    except PipelineError as error:
+        problems.extend(error.problems)
+
+
+def _typed_row(raw: dict[Any, Any], properties: dict[str, Any], name: str, number: int,
+               problems: list[Problem]) -> Row | None:
+    row: Row = {}
+    if None in raw:
+        problems.append(Problem("extra-cell", "the row has more cells than the header", resource=name, row=number))
+    for column, prop in properties.items():
+        if column not in raw:
+            problems.append(Problem("missing-column", f"column {column} is missing", resource=name, field=column))
+            return None
+        if raw[column] is None:
+            problems.append(Problem("missing-cell", "the row has fewer cells than the header", resource=name,
+                                    row=number, field=column))
+            row[column] = None
+            continue
+        try:
+            row[column] = typed_value(raw[column], prop)
+        except ValueError as exc:
+            problems.append(Problem("type-error", str(exc), resource=name, row=number, field=column))
+            row[column] = raw[column]
+    extra = {column for column in raw if column is not None} - set(properties)
+    if extra:
+        problems.append(Problem("extra-column", f"unexpected columns {sorted(extra)}", resource=name, row=number))
+    return row
+
+
 def read_tables(package_dir: Path, schemas: SchemaSet) -> tuple[dict[str, list[Row]], list[Problem]]:
     """The package's CSV files -> typed rows, plus problems for cells that do not parse."""
-    tables: dict[str, list[Row]] = {}
     problems: list[Problem] = []
-    for name in RESOURCES:
-        properties = schemas.records[name]["properties"]
-        path = package_dir / "data" / f"{name}.csv"
-        try:
-            raw_rows = read_csv_rows(path, f"data/{name}.csv")
-        except PipelineError as error:
-            problems.extend(error.problems)
-            tables[name] = []
-            continue
-        rows = []
-        for number, raw in enumerate(raw_rows, start=1):
-            row: Row = {}
-            if None in raw:
-                problems.append(Problem("extra-cell", "the row has more cells than the header", resource=name,
-                                        row=number))
-            for column, prop in properties.items():
-                if column not in raw:
-                    problems.append(Problem("missing-column", f"column {column} is missing",
-                                            resource=name, field=column))
-                    return tables, problems
-                if raw[column] is None:
-                    problems.append(Problem("missing-cell", "the row has fewer cells than the header",
-                                            resource=name, row=number, field=column))
-                    row[column] = None
-                    continue
-                try:
-                    row[column] = typed_value(raw[column], prop)
-                except ValueError as exc:
-                    problems.append(Problem("type-error", str(exc), resource=name, row=number, field=column))
-                    row[column] = raw[column]
-            extra = {column for column in raw if column is not None} - set(properties)
-            if extra:
-                problems.append(Problem("extra-column", f"unexpected columns {sorted(extra)}",
-                                        resource=name, row=number))
-            rows.append(row)
-        tables[name] = rows
+    tables = {name: list(typed_rows(package_dir, schemas, name, problems)) for name in RESOURCES}
     return tables, problems
 
 
@@ -207,37 +214,23 @@ def frictionless_problems(package_dir: Path) -> list[Problem]:
 
 
 def validate_package(package_dir: Path, schemas: SchemaSet, use_frictionless: bool = True) -> Report:
-    """A package folder -> Report of every problem found."""
+    """A package folder -> Report of every problem found. The tables are read a row at a time and the raw texts
+    one at a time, so memory does not grow with the rows of the package."""
     try:
         descriptor = read_json(package_dir / DESCRIPTOR)
     except PipelineError as error:
         return Report(problems=error.problems)
     problems = descriptor_problems(package_dir, descriptor, schemas)
     unsafe = any(problem.code in _UNSAFE_CODES for problem in problems)
-    tables, read_problems = read_tables(package_dir, schemas)
-    problems += read_problems
-    raw: dict[str, bytes] = {}
-    refused: set[Any] = set()
-    for row in tables.get("sources", []):
-        path = row.get("path")
-        if not isinstance(path, str) or not is_safe_relative(path) or not parent_inside(package_dir, path):
-            continue  # the record schema reports the path
-        try:
-            raw[row["source_id"]] = read_text_bytes(package_dir / path, path)
-        except PipelineError as error:
-            if error.problems[0].code != "file-missing":
-                problems += error.problems
-                refused.add(row["source_id"])
-    problems += [problem for problem in source_problems(tables, raw)
-                 if not (problem.code == "file-missing" and _row_id(tables, problem) in refused)]
-    texts = {}
-    for source_id, content in raw.items():
-        try:
-            texts[source_id] = content.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(Problem("text-not-utf8", "raw text is not UTF-8", resource="sources"))
+    read_problems: list[Problem] = []
+    sources = list(typed_rows(package_dir, schemas, "sources", read_problems))
+    file_problems, readable = _source_file_problems(package_dir, sources)
+    checks = TableChecks(schemas, _text_reader(package_dir, readable))
+    for name in reading_order(schemas):
+        checks.read(name, sources if name == "sources" else typed_rows(package_dir, schemas, name, read_problems))
+    problems += read_problems + file_problems
     if not read_problems:
-        problems += check_tables(tables, texts, schemas)
+        problems += checks.problems()
     if use_frictionless and unsafe:
         problems.append(Problem("not-validated", "Frictionless was not run: the descriptor must first be a "
                                 "well-formed package of local files", path=DESCRIPTOR))
@@ -246,5 +239,44 @@ def validate_package(package_dir: Path, schemas: SchemaSet, use_frictionless: bo
     return Report(problems=tuple(problems))
 
 
-def _row_id(tables: dict[str, list[Row]], problem: Problem) -> Any:
-    return tables["sources"][problem.row - 1]["source_id"] if problem.row else None
+def _source_file_problems(package_dir: Path, sources: list[Row]) -> tuple[list[Problem], dict[str, str]]:
+    """Each sources row against its raw text file (found, sha256, length, UTF-8) -> problems, and the paths of
+    the texts that can be read for the span checks. Each file is read and let go in turn."""
+    refused: list[Problem] = []
+    mismatched: list[Problem] = []
+    undecodable: list[Problem] = []
+    readable: dict[str, str] = {}
+    for number, row in enumerate(sources, start=1):
+        path = row.get("path")
+        content = None
+        if isinstance(path, str) and is_safe_relative(path) and parent_inside(package_dir, path):
+            try:
+                content = read_text_bytes(package_dir / path, path)
+            except PipelineError as error:
+                if error.problems[0].code != "file-missing":
+                    refused += error.problems
+                    continue
+        mismatched += source_problems(number, row, content)
+        if content is None:
+            continue
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            undecodable.append(Problem("text-not-utf8", "raw text is not UTF-8", resource="sources"))
+            continue
+        readable[row["source_id"]] = path
+    return refused + mismatched + undecodable, readable
+
+
+def _text_reader(package_dir: Path, paths: dict[str, str]) -> Callable[[str], str | None]:
+    """source_id -> its raw text, read when first asked for; the last few are kept (rows come grouped by source)."""
+    @functools.lru_cache(maxsize=4)
+    def text_of(source_id: str) -> str | None:
+        path = paths.get(source_id)
+        if path is None:
+            return None
+        try:
+            return read_text_bytes(package_dir / path, path).decode("utf-8")
+        except (PipelineError, UnicodeDecodeError):  # changed since it was checked above: reported there
+            return None
+    return text_of
