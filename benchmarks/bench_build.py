@@ -74,12 +74,14 @@ def change_one(folder: Path) -> None:
 
 def timed(command: list[str]) -> tuple[float, float]:
     """(wall-clock seconds, peak resident MB of the process and its workers) of one command."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
+    with tempfile.TemporaryFile() as messages:  # not a pipe: a child that writes much to stderr would block on it
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=messages)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            messages.seek(0)
+            raise SystemExit(f"failed: {' '.join(command)}\n{messages.read().decode(errors='replace')}")
     return seconds, usage.ru_maxrss / 1024
 
 
@@ -102,15 +104,23 @@ def measure(size: int, work: Path, jobs: int | None) -> dict[str, float]:
     out, cache = work / f"out-{size}", work / f"cache-{size}"
     build = [str(CLI), "--project", str(ROOT), "build", "--input", str(corpus), "--output", str(out),
              "--cache-dir", str(cache), "--quiet", *(["--jobs", str(jobs)] if jobs else [])]
-    cold, cold_mb = timed(build)
-    again, again_mb = timed(build)
+    cold, cold_mb = _step(size, "cold build", build)
+    again, again_mb = _step(size, "no-change rebuild", build)
     change_one(corpus)
-    changed, changed_mb = timed(build)
-    check, check_mb = timed([str(CLI), "--project", str(ROOT), "validate", str(out)])
+    changed, changed_mb = _step(size, "one-changed rebuild", build)
+    check, check_mb = _step(size, "validate", [str(CLI), "--project", str(ROOT), "validate", str(out)])
     characters = sum(p.stat().st_size for p in (corpus / "raw").glob("*.txt"))
     return {"texts": size, "characters": characters, "cold": cold, "no_change": again, "one_changed": changed,
             "validate": check, "naive_scan": naive_scan_seconds(corpus),
+            "build_mb": max(cold_mb, again_mb, changed_mb), "validate_mb": check_mb,
             "peak_mb": max(cold_mb, again_mb, changed_mb, check_mb)}
+
+
+def _step(size: int, name: str, command: list[str]) -> tuple[float, float]:
+    """One timed command, reported on stderr as soon as it ends (a 10,000-text run takes minutes)."""
+    seconds, peak_mb = timed(command)
+    print(f"{size} texts: {name} {seconds:.2f} s, peak {peak_mb:.0f} MB", file=sys.stderr, flush=True)
+    return seconds, peak_mb
 
 
 def growth(rows: list[dict[str, float]]) -> float | None:
@@ -148,10 +158,11 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"{'texts':>6} {'MB text':>8} {'cold s':>7} {'no-change s':>11} {'one-changed s':>13} {'validate s':>10} "
-          f"{'naive scan s':>12} {'peak MB':>8}")
+          f"{'naive scan s':>12} {'build MB':>8} {'validate MB':>11}")
     for r in rows:
         print(f"{int(r['texts']):>6} {r['characters'] / 1e6:>8.1f} {r['cold']:>7.2f} {r['no_change']:>11.2f} "
-              f"{r['one_changed']:>13.2f} {r['validate']:>10.2f} {r['naive_scan']:>12.2f} {r['peak_mb']:>8.0f}")
+              f"{r['one_changed']:>13.2f} {r['validate']:>10.2f} {r['naive_scan']:>12.2f} {r['build_mb']:>8.0f} "
+              f"{r['validate_mb']:>11.0f}")
     exponent = growth(rows)
     if exponent is not None:
         print(f"growth exponent of the cold build: {exponent:.2f}")
