@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,11 @@ class Layout:
         """A sub-folder of the input folder, or the project's own when the input has none."""
         own = self.input_dir / name
         return own if own.is_dir() else self.config_dir / name
+
+    def displayed_in(self, folder: Path) -> Callable[[str], str]:
+        """A file name -> how `display` shows that file of the folder; the folder is resolved once, not per file."""
+        prefix = self.display(folder / "_")[:-1]  # the shown folder with its separator
+        return lambda name: prefix + name
 
     def display(self, path: Path) -> str:
         where = path.parent.resolve() / path.name  # a link is shown where it is, not where it points
@@ -127,6 +133,7 @@ def load_sources(layout: Layout, schemas: SchemaSet) -> tuple[Document, ...]:
     if problems:
         raise PipelineError(problems)
     raw_dir = layout.input_dir / "raw"
+    shown_raw = layout.displayed_in(raw_dir)
     problems: list[Problem] = []
     documents: list[Document] = []
     seen: dict[str, int | None] = {}
@@ -140,7 +147,7 @@ def load_sources(layout: Layout, schemas: SchemaSet) -> tuple[Document, ...]:
             continue
         seen[source_id] = line
         raw_path = raw_dir / f"{source_id}.txt"
-        raw_display = layout.display(raw_path)
+        raw_display = shown_raw(raw_path.name)
         try:
             raw = read_text_bytes(raw_path, raw_display)
             digest = sha256_hex(raw)

@@ -250,8 +250,13 @@ class LockedFolder:
     def write(self, files: Mapping[str, bytes]) -> list[str]:
         """Commit {relative path: bytes} all or nothing; returns the paths whose bytes changed."""
         folder = self.folder
+        inside: dict[str, bool] = {}  # by parent folder: thousands of raw texts share one
         for relative in files:
-            if not is_safe_relative(relative) or not resolves_inside(folder, relative):
+            parent = relative.rpartition("/")[0]
+            if parent not in inside:
+                inside[parent] = not parent or resolves_inside(folder, parent)
+            if not is_safe_relative(relative) or not inside[parent] or (
+                    entry_kind(folder / relative) == "symlink" and not resolves_inside(folder, relative)):
                 raise PipelineError([Problem("unsafe-path", "output path leaves the package", path=relative)])
         changed = [rel for rel in sorted(files) if _differs(folder / rel, files[rel], rel)]
         if not changed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -59,7 +59,7 @@ class Job:
 
     def key(self, spec: RulesSpec) -> str:
         """What the job's result depends on: the rules, the text, the source's metadata and its corrections."""
-        source = asdict(self.document.source)
+        source = vars(self.document.source)  # a flat record of scalars: asdict would deep-copy it for nothing
         corrections = [[entry.path, entry.line, entry.data] for entry in self.curation]
         payload = json.dumps([spec.digest, source, corrections], sort_keys=True, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()

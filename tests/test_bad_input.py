@@ -446,6 +446,19 @@ def test_a_journal_cannot_reach_outside_through_a_link(tiny: Path, invoke, tmp_p
     assert (outside / "victim.txt").read_text(encoding="utf-8") == "original\n"
 
 
+def test_build_never_writes_through_a_linked_file_in_the_output(tiny: Path, invoke, tmp_path: Path) -> None:
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    outside.mkdir()
+    out.mkdir()
+    (outside / "target.json").write_text("original\n", encoding="utf-8")
+    (out / "datapackage.json").symlink_to(outside / "target.json")
+    result = build_tiny(invoke, tiny, out)
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "[unsafe-path] output path leaves the package" in result.stderr
+    assert (outside / "target.json").read_text(encoding="utf-8") == "original\n"
+
+
 def test_build_never_writes_through_a_linked_folder_in_the_output(tiny: Path, invoke, tmp_path: Path) -> None:
     out, outside = tmp_path / "out", tmp_path / "outside"
     outside.mkdir()
