@@ -91,8 +91,7 @@ def _own_weights(site: Site, found: list[Piece]) -> _Weights:
     conceding = [p for p in found if p.side and starts_with(annotated, "concessive_subordinators", p.start, p.end)]
     own: dict[str, float] = defaultdict(float)
     check = core_check = 0.0
-    mentions = [(c, m, table[m.value]) for c, table in cues.categories.items()
-                for m in annotated.of(f"{CUES}.categories.{c}", site.start, site.end)]
+    mentions = site.categories.within(site.start, site.end)
     mentions += [("safety", m, cues.vocabulary_safety_weight) for m in annotated.of(SIDE_EFFECTS, site.start, site.end)]
     for category, mention, value in mentions:
         weight = _weight_at(found, weights, mention.start) * value
@@ -118,9 +117,8 @@ def _scores(site: Site, found: list[Piece], found_quantities: tuple[Quantity, ..
             category, weight = cues.measure_categories[quantity.measure]
             scores[category] += weight
     for start, end in heading_context(annotated, site.block):
-        for category, table in cues.categories.items():
-            for mention in annotated.of(f"{CUES}.categories.{category}", start, end):
-                scores[category] += cues.heading_weight * table[mention.value]
+        for category, _, weight in site.categories.within(start, end):
+            scores[category] += cues.heading_weight * weight
     return dict(scores), weighed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from pipeline.engine.annotate import Annotated
@@ -16,6 +17,7 @@ from pipeline.extractors.claim_text import (
     CUES,
     THERAPY,
     VOICE,
+    CategoryCues,
     Named,
     Piece,
     Voices,
@@ -57,6 +59,7 @@ class Site:
     end: int
     scope: Scope
     voices: Voices
+    categories: CategoryCues  # the document's category cues
     lead: Lead | None = None
     previous: str | None = None  # subject of the claim before it in its block
     previous_category: str | None = None  # category of the claim before it in its block
@@ -265,8 +268,8 @@ def _announces(site: Site) -> str | None:
 def _cue_weight(site: Site) -> float:
     """Weight of the category cues of a site (vocabulary terms left out): how claim-like it is."""
     total = 0.0
-    for category, table in site.cues.categories.items():
-        total += sum(table[m.value] for m in site.annotated.of(f"{CUES}.categories.{category}", site.start, site.end))
+    for _, cues in groupby(site.categories.within(site.start, site.end), key=lambda cue: cue[0]):
+        total += sum(weight for _, _, weight in cues)  # a sum per category, as the scores add them
     return total
 
 

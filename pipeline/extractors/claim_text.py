@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +40,36 @@ class Named:
     end: int
     rank: int
     subject: str
+
+
+CategoryCue = tuple[str, Mention, float]  # (category, mention, the weight its phrase counts with)
+
+
+@dataclass(frozen=True)
+class CategoryCues:
+    """Every category cue of a document sorted by start: a span finds its cues of all categories in one look-up,
+    not in one per category."""
+
+    found: tuple[tuple[int, int, CategoryCue], ...]  # (start, category order, cue)
+    starts: tuple[int, ...]
+
+    def within(self, start: int, end: int) -> list[CategoryCue]:
+        """The cues lying wholly inside [start, end): by category in the order of the cue file, then in text order
+        (the order of one look-up per category)."""
+        low = bisect_left(self.starts, start)
+        high = bisect_left(self.starts, end, low)
+        inside = [f for f in self.found[low:high] if f[2][1].end <= end]
+        if len(inside) > 1:
+            inside.sort(key=lambda f: (f[1], f[0]))
+        return [f[2] for f in inside]
+
+
+def category_cues(annotated: Annotated, categories: Mapping[str, Mapping[str, float]]) -> CategoryCues:
+    """A document's category cues, indexed once for all its sites."""
+    found = sorted(((m.start, order, (category, m, table[m.value]))
+                    for order, (category, table) in enumerate(categories.items())
+                    for m in annotated.of(f"{CUES}.categories.{category}")), key=lambda f: (f[0], f[1]))
+    return CategoryCues(tuple(found), tuple([f[0] for f in found]))
 
 
 def starts_with(annotated: Annotated, key: str, start: int, end: int) -> Mention | None:
