@@ -91,6 +91,14 @@ class Facts:
     testimonial: bool
     continues: bool  # opens with an anaphor after a claim of its block
     subject_at: tuple[int, int] | None = field(default=None)
+    _embedded: dict[int, list[int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def embedded(self, piece: Piece) -> list[int]:
+        """embedded_starts of one of its pieces, found once (the subject and the stance both ask)."""
+        found = self._embedded.get(piece.start)
+        if found is None:
+            found = self._embedded[piece.start] = embedded_starts(self.site.annotated, piece)
+        return found
 
 
 def _unpunctuated(site: Site) -> bool:
@@ -467,7 +475,7 @@ def _first_therapy(f: Facts) -> Named | None:
     site = f.site
     family = {site.cues.default_subject, site.cues.publisher_subject, *site.cues.specific_subjects}
     for piece in core(f.pieces):
-        ends = [embedded_starts(site.annotated, piece)[0]]
+        ends = [f.embedded(piece)[0]]
         ends += [m.start for m in site.annotated.of(f"{CUES}.comparison_markers", piece.start, piece.end)]
         for named in f.named:
             if named.rank == THERAPY and piece.start <= named.start < min(ends) and not (
