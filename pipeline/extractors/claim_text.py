@@ -205,7 +205,10 @@ def voices(annotated: Annotated, sentences: list[tuple[int, int]], cues: ClaimCu
 
 
 def names_a_patient(annotated: Annotated, start: int, end: int, patients: frozenset[str]) -> bool:
-    return any(annotated.text[s:e] in patients for s, e in annotated.word_spans(start, end))
+    if not patients:
+        return False  # most documents quote no patient
+    text = annotated.text
+    return any(text[s:e] in patients for s, e in annotated.word_spans(start, end))
 
 
 def heading_context(annotated: Annotated, block: Block) -> list[tuple[int, int]]:

@@ -44,7 +44,7 @@ def _cell_subjects(annotated: Annotated, block: Block) -> tuple[str | None, ...]
 def _flat_subjects(annotated: Annotated, block: Block, cues: ClaimCues) -> tuple[str | None, ...] | None:
     """A header flattened into one line: two different therapies one after the other and few other words."""
     body = annotated.text[block.start:block.end]
-    if body[-1:] in ".:;!?" or any(c.isdigit() for c in body):
+    if body[-1:] in ".:;!?" or any(map(str.isdigit, body)):
         return None
     found = _therapies(annotated, block.start, block.end)
     if len(found) != 2 or found[0][2] == found[1][2]:
