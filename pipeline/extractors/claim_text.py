@@ -83,8 +83,11 @@ def has(annotated: Annotated, key: str, start: int, end: int) -> bool:
 
 
 def first_word(annotated: Annotated, start: int, end: int) -> tuple[int, int] | None:
-    words = annotated.word_spans(start, end)
-    return words[0] if words else None
+    """The first word lying wholly inside [start, end) (the first of word_spans, without listing the rest)."""
+    index = bisect_left(annotated.word_starts, start)
+    if index < len(annotated.word_ends) and annotated.word_ends[index] <= end:
+        return annotated.word_starts[index], annotated.word_ends[index]
+    return None
 
 
 def opens_with(annotated: Annotated, key: str, start: int, end: int) -> bool:
