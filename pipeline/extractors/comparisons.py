@@ -123,6 +123,9 @@ def subject_before(reading: Reading, position: int) -> str | None:
     ("ketamine as an antidepressant", "drugs like SSRIs") is not what the number is about."""
     site = reading.site
     low, _ = site.annotated.clause(position, position + 1)
-    found = [t for t in _therapies(site.annotated, max(low, site.start), position)
+    start = max(low, site.start)
+    if not site.annotated.of("claims.therapies", start, position):
+        return None  # no therapy cue before it: no need to read every subject cue
+    found = [t for t in _therapies(site.annotated, start, position)
              if words_before(site.annotated, "claims.role_markers", t[0], site.start, 1) is None]
     return found[-1][2] if found else None
