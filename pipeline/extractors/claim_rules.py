@@ -23,6 +23,7 @@ from pipeline.extractors.claim_text import (
     Voices,
     core,
     embedded_starts,
+    first_word,
     has,
     opens_with,
     starts_with,
@@ -150,10 +151,12 @@ def _question(site: Site) -> str | None:
     Example("Does ketamine work?\n\nYes. Ketamine works within hours for most patients.\n", "claims",
             {"quote": "Yes."}, absent=True))
 def _interjection(site: Site) -> str | None:
+    found = site.annotated.of(f"{CUES}.interjections", site.start, site.end)
+    if not found:  # only a site without words is one
+        return "interjection" if first_word(site.annotated, site.start, site.end) is None else None
     words = site.words()
     if not words:
         return "interjection"
-    found = site.annotated.of(f"{CUES}.interjections", site.start, site.end)
     return "interjection" if _all_covered(words, [(m.start, m.end) for m in found]) else None
 
 
