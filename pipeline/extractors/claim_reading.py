@@ -86,12 +86,14 @@ class _Weights:
 
 def _own_weights(site: Site, found: list[Piece]) -> _Weights:
     annotated, cues = site.annotated, site.cues
+    mentions = site.categories.within(site.start, site.end)
+    mentions += [("safety", m, cues.vocabulary_safety_weight) for m in annotated.of(SIDE_EFFECTS, site.start, site.end)]
+    if not mentions:
+        return _Weights({}, 0.0, 0.0)  # most sites: no need to weigh their pieces
     weights = _weights(site, found)
     conceding = [p for p in found if p.side and starts_with(annotated, "concessive_subordinators", p.start, p.end)]
     own: dict[str, float] = defaultdict(float)
     check = core_check = 0.0
-    mentions = site.categories.within(site.start, site.end)
-    mentions += [("safety", m, cues.vocabulary_safety_weight) for m in annotated.of(SIDE_EFFECTS, site.start, site.end)]
     for category, mention, value in mentions:
         weight = _weight_at(found, weights, mention.start) * value
         own[category] += weight
