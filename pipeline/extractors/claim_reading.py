@@ -25,7 +25,6 @@ from pipeline.extractors.claim_text import (
     CUES,
     Piece,
     core,
-    embedded_starts,
     has,
     heading_context,
     named_subjects,
@@ -87,13 +86,14 @@ class _Weights:
 
 def _own_weights(site: Site, found: list[Piece]) -> _Weights:
     annotated, cues = site.annotated, site.cues
+    mentions = site.categories.within(site.start, site.end)
+    mentions += [("safety", m, cues.vocabulary_safety_weight) for m in annotated.of(SIDE_EFFECTS, site.start, site.end)]
+    if not mentions:
+        return _Weights({}, 0.0, 0.0)  # most sites: no need to weigh their pieces
     weights = _weights(site, found)
     conceding = [p for p in found if p.side and starts_with(annotated, "concessive_subordinators", p.start, p.end)]
     own: dict[str, float] = defaultdict(float)
     check = core_check = 0.0
-    mentions = [(c, m, table[m.value]) for c, table in cues.categories.items()
-                for m in annotated.of(f"{CUES}.categories.{c}", site.start, site.end)]
-    mentions += [("safety", m, cues.vocabulary_safety_weight) for m in annotated.of(SIDE_EFFECTS, site.start, site.end)]
     for category, mention, value in mentions:
         weight = _weight_at(found, weights, mention.start) * value
         own[category] += weight
@@ -118,9 +118,8 @@ def _scores(site: Site, found: list[Piece], found_quantities: tuple[Quantity, ..
             category, weight = cues.measure_categories[quantity.measure]
             scores[category] += weight
     for start, end in heading_context(annotated, site.block):
-        for category, table in cues.categories.items():
-            for mention in annotated.of(f"{CUES}.categories.{category}", start, end):
-                scores[category] += cues.heading_weight * table[mention.value]
+        for category, _, weight in site.categories.within(start, end):
+            scores[category] += cues.heading_weight * weight
     return dict(scores), weighed
 
 
@@ -153,13 +152,15 @@ def _conceding(annotated: Annotated, piece: Piece, before: bool, embedded: int) 
                            or (before and embedded == piece.start))
 
 
-def _hedge_skips(annotated: Annotated, site: Site, found: list[Piece]) -> list[tuple[int, int]]:
+def _hedge_skips(facts: Facts) -> list[tuple[int, int]]:
     """Where hedges do not hedge the claim: after an embedded clause (a subject's relative clause aside), in
     concessive side clauses and item labels, and the scope words of ignore_hedges."""
+    site = facts.site
+    annotated = site.annotated
     skips = [(m.start, m.end) for m in annotated.of(f"{CUES}.ignore_hedges", site.start, site.end)]
     conceding = False
-    for piece in found:
-        starts = embedded_starts(annotated, piece)
+    for piece in facts.pieces:
+        starts = facts.embedded(piece)
         subject_relative = annotated.words_between(piece.start, starts[0]) <= site.cues.subject_relative_max_words
         hedge_end = starts[1] if subject_relative and len(starts) > 1 else starts[0]
         skips.append((hedge_end, piece.end))
@@ -178,16 +179,17 @@ def _quantified_from(annotated: Annotated, piece: Piece, found_quantities: tuple
     return min(ends) if ends else None
 
 
-def _negation_skips(annotated: Annotated, site: Site, found: list[Piece], found_quantities: tuple[Quantity, ...]
-                    ) -> list[tuple[int, int]]:
+def _negation_skips(facts: Facts) -> list[tuple[int, int]]:
     """Where negations deny nothing of the claim: side pieces, embedded clauses, after a quantified subject, and
     "no"/"without" in an object (they deny when they open the core clause: "No deaths occurred")."""
-    main = core(found)
+    site = facts.site
+    annotated = site.annotated
+    main = core(facts.pieces)
     main_starts = {p.start for p in main}
-    skips = [(p.start, p.end) for p in found if p.start not in main_starts]
+    skips = [(p.start, p.end) for p in facts.pieces if p.start not in main_starts]
     for piece in main:
-        skips.append((embedded_starts(annotated, piece)[0], piece.end))
-        quantified = _quantified_from(annotated, piece, found_quantities)
+        skips.append((facts.embedded(piece)[0], piece.end))
+        quantified = _quantified_from(annotated, piece, facts.quantities)
         if quantified is not None:
             skips.append((quantified, piece.end))
     opening = starts_with(annotated, "opening_negations", main[0].start, main[0].end) if main else None
@@ -202,8 +204,7 @@ def claim_stance(facts: Facts, cues: StanceCues) -> Stance:
     site = facts.site
     annotated = site.annotated
     return stance(annotated, site.start, site.end, cues,
-                  skip_negations=tuple(_negation_skips(annotated, site, facts.pieces, facts.quantities)),
-                  skip_hedges=tuple(_hedge_skips(annotated, site, facts.pieces)))
+                  skip_negations=tuple(_negation_skips(facts)), skip_hedges=tuple(_hedge_skips(facts)))
 
 
 # --- the whole reading -----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from pipeline.engine.annotate import Annotated
@@ -16,11 +17,13 @@ from pipeline.extractors.claim_text import (
     CUES,
     THERAPY,
     VOICE,
+    CategoryCues,
     Named,
     Piece,
     Voices,
     core,
     embedded_starts,
+    first_word,
     has,
     opens_with,
     starts_with,
@@ -57,6 +60,7 @@ class Site:
     end: int
     scope: Scope
     voices: Voices
+    categories: CategoryCues  # the document's category cues
     lead: Lead | None = None
     previous: str | None = None  # subject of the claim before it in its block
     previous_category: str | None = None  # category of the claim before it in its block
@@ -88,6 +92,14 @@ class Facts:
     testimonial: bool
     continues: bool  # opens with an anaphor after a claim of its block
     subject_at: tuple[int, int] | None = field(default=None)
+    _embedded: dict[int, list[int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def embedded(self, piece: Piece) -> list[int]:
+        """embedded_starts of one of its pieces, found once (the subject and the stance both ask)."""
+        found = self._embedded.get(piece.start)
+        if found is None:
+            found = self._embedded[piece.start] = embedded_starts(self.site.annotated, piece)
+        return found
 
 
 def _unpunctuated(site: Site) -> bool:
@@ -139,10 +151,12 @@ def _question(site: Site) -> str | None:
     Example("Does ketamine work?\n\nYes. Ketamine works within hours for most patients.\n", "claims",
             {"quote": "Yes."}, absent=True))
 def _interjection(site: Site) -> str | None:
+    found = site.annotated.of(f"{CUES}.interjections", site.start, site.end)
+    if not found:  # only a site without words is one
+        return "interjection" if first_word(site.annotated, site.start, site.end) is None else None
     words = site.words()
     if not words:
         return "interjection"
-    found = site.annotated.of(f"{CUES}.interjections", site.start, site.end)
     return "interjection" if _all_covered(words, [(m.start, m.end) for m in found]) else None
 
 
@@ -265,8 +279,8 @@ def _announces(site: Site) -> str | None:
 def _cue_weight(site: Site) -> float:
     """Weight of the category cues of a site (vocabulary terms left out): how claim-like it is."""
     total = 0.0
-    for category, table in site.cues.categories.items():
-        total += sum(table[m.value] for m in site.annotated.of(f"{CUES}.categories.{category}", site.start, site.end))
+    for _, cues in groupby(site.categories.within(site.start, site.end), key=lambda cue: cue[0]):
+        total += sum(weight for _, _, weight in cues)  # a sum per category, as the scores add them
     return total
 
 
@@ -464,7 +478,7 @@ def _first_therapy(f: Facts) -> Named | None:
     site = f.site
     family = {site.cues.default_subject, site.cues.publisher_subject, *site.cues.specific_subjects}
     for piece in core(f.pieces):
-        ends = [embedded_starts(site.annotated, piece)[0]]
+        ends = [f.embedded(piece)[0]]
         ends += [m.start for m in site.annotated.of(f"{CUES}.comparison_markers", piece.start, piece.end)]
         for named in f.named:
             if named.rank == THERAPY and piece.start <= named.start < min(ends) and not (

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +18,10 @@ if TYPE_CHECKING:
     from pipeline.extractors.claims import ClaimCues
 
 CUES = "claims"
-_PIECE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
+# Where pieces break: a punctuation mark, or a hyphen between spaces (two patterns, as each is found faster alone
+# than their alternation; their matches never overlap).
+_PIECE_MARK = re.compile(r"[,;:()—–]")
+_SPACED_HYPHEN = re.compile(r"\s-\s")
 THERAPY, TOPIC, VOICE = 1, 2, 3
 MAX_LABEL_CHARACTERS = 60  # "Cost and Accessibility: ..." (a list item's label ends at a colon this close)
 
@@ -40,6 +45,36 @@ class Named:
     subject: str
 
 
+CategoryCue = tuple[str, Mention, float]  # (category, mention, the weight its phrase counts with)
+
+
+@dataclass(frozen=True)
+class CategoryCues:
+    """Every category cue of a document sorted by start: a span finds its cues of all categories in one look-up,
+    not in one per category."""
+
+    found: tuple[tuple[int, int, CategoryCue], ...]  # (start, category order, cue)
+    starts: tuple[int, ...]
+
+    def within(self, start: int, end: int) -> list[CategoryCue]:
+        """The cues lying wholly inside [start, end): by category in the order of the cue file, then in text order
+        (the order of one look-up per category)."""
+        low = bisect_left(self.starts, start)
+        high = bisect_left(self.starts, end, low)
+        inside = [f for f in self.found[low:high] if f[2][1].end <= end]
+        if len(inside) > 1:
+            inside.sort(key=lambda f: (f[1], f[0]))
+        return [f[2] for f in inside]
+
+
+def category_cues(annotated: Annotated, categories: Mapping[str, Mapping[str, float]]) -> CategoryCues:
+    """A document's category cues, indexed once for all its sites."""
+    found = sorted(((m.start, order, (category, m, table[m.value]))
+                    for order, (category, table) in enumerate(categories.items())
+                    for m in annotated.of(f"{CUES}.categories.{category}")), key=lambda f: (f[0], f[1]))
+    return CategoryCues(tuple(found), tuple([f[0] for f in found]))
+
+
 def starts_with(annotated: Annotated, key: str, start: int, end: int) -> Mention | None:
     """The mention of a claims list that opens [start, end)."""
     found = annotated.mentions.first(f"{CUES}.{key}", start, end)
@@ -51,8 +86,11 @@ def has(annotated: Annotated, key: str, start: int, end: int) -> bool:
 
 
 def first_word(annotated: Annotated, start: int, end: int) -> tuple[int, int] | None:
-    words = annotated.word_spans(start, end)
-    return words[0] if words else None
+    """The first word lying wholly inside [start, end) (the first of word_spans, without listing the rest)."""
+    index = bisect_left(annotated.word_starts, start)
+    if index < len(annotated.word_ends) and annotated.word_ends[index] <= end:
+        return annotated.word_starts[index], annotated.word_ends[index]
+    return None
 
 
 def opens_with(annotated: Annotated, key: str, start: int, end: int) -> bool:
@@ -71,8 +109,10 @@ def pieces(annotated: Annotated, start: int, end: int, is_item: bool) -> list[Pi
         if 0 < colon - start < MAX_LABEL_CHARACTERS:
             label_end = colon + 1
     frames = {m.end for m in annotated.of(f"{CUES}.reporting_frames", start, end)}
-    breaks = sorted([(m.start(), m.end()) for m in _PIECE_BREAK.finditer(text, start, end)]
-                    + [(e, e) for e in frames])
+    breaks = sorted([m.span() for m in _PIECE_MARK.finditer(text, start, end)]
+                    + [m.span() for m in _SPACED_HYPHEN.finditer(text, start, end)] + [(e, e) for e in frames])
+    # subordinator start -> end, looked up once per sentence: a piece is subordinate when one opens it
+    subordinators = {m.start: m.end for m in annotated.of(f"{CUES}.subordinators", start, end)}
     result = []
     cut = start
     for piece_end, next_cut in [*breaks, (end, end)]:
@@ -81,7 +121,7 @@ def pieces(annotated: Annotated, start: int, end: int, is_item: bool) -> list[Pi
             low += 1
         if low < piece_end:
             side = ((label_end is not None and piece_end <= label_end) or piece_end in frames
-                    or starts_with(annotated, "subordinators", low, piece_end) is not None)
+                    or subordinators.get(low, piece_end + 1) <= piece_end)
             result.append(Piece(low, piece_end, side))
         cut = max(cut, next_cut)
     return result
@@ -173,7 +213,10 @@ def voices(annotated: Annotated, sentences: list[tuple[int, int]], cues: ClaimCu
 
 
 def names_a_patient(annotated: Annotated, start: int, end: int, patients: frozenset[str]) -> bool:
-    return any(annotated.text[s:e] in patients for s, e in annotated.word_spans(start, end))
+    if not patients:
+        return False  # most documents quote no patient
+    text = annotated.text
+    return any(text[s:e] in patients for s, e in annotated.word_spans(start, end))
 
 
 def heading_context(annotated: Annotated, block: Block) -> list[tuple[int, int]]:

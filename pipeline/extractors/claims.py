@@ -12,7 +12,7 @@ from pipeline.engine.layout import Block
 from pipeline.extractors import assertions, comparisons, repeats
 from pipeline.extractors.claim_reading import Reading, read
 from pipeline.extractors.claim_rules import Lead, Site
-from pipeline.extractors.claim_text import voices
+from pipeline.extractors.claim_text import category_cues, voices
 from pipeline.records import Claim, Quantity
 
 if TYPE_CHECKING:
@@ -124,6 +124,7 @@ def read_claims(text: Text, settings: Settings) -> list[Reading]:
     blocks = [b for b in annotated.blocks if b.kind in CLAIM_KINDS and annotated.content(b)]
     document = voices(annotated, [s for b in blocks for s in by_block.get(b.index, [])], settings.claims)
     headers = comparisons.headers(annotated, settings.claims)
+    categories = category_cues(annotated, settings.claims.categories)
     readings: list[Reading] = []
     last: dict[int, Reading] = {}
     for block in blocks:
@@ -131,8 +132,8 @@ def read_claims(text: Text, settings: Settings) -> list[Reading]:
         previous: str | None = None
         category: str | None = None
         for start, end, column in comparisons.sites(annotated, block, by_block.get(block.index, []), headers):
-            site = Site(annotated, settings.claims, block, start, end, text.scopes[block.index], document, lead,
-                        previous, category, column)
+            site = Site(annotated, settings.claims, block, start, end, text.scopes[block.index], document,
+                        categories, lead, previous, category, column)
             reading = read(site, settings)
             readings.append(reading)
             last[block.index] = reading

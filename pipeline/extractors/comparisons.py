@@ -44,7 +44,7 @@ def _cell_subjects(annotated: Annotated, block: Block) -> tuple[str | None, ...]
 def _flat_subjects(annotated: Annotated, block: Block, cues: ClaimCues) -> tuple[str | None, ...] | None:
     """A header flattened into one line: two different therapies one after the other and few other words."""
     body = annotated.text[block.start:block.end]
-    if body[-1:] in ".:;!?" or any(c.isdigit() for c in body):
+    if body[-1:] in ".:;!?" or any(map(str.isdigit, body)):
         return None
     found = _therapies(annotated, block.start, block.end)
     if len(found) != 2 or found[0][2] == found[1][2]:
@@ -123,6 +123,9 @@ def subject_before(reading: Reading, position: int) -> str | None:
     ("ketamine as an antidepressant", "drugs like SSRIs") is not what the number is about."""
     site = reading.site
     low, _ = site.annotated.clause(position, position + 1)
-    found = [t for t in _therapies(site.annotated, max(low, site.start), position)
+    start = max(low, site.start)
+    if not site.annotated.of("claims.therapies", start, position):
+        return None  # no therapy cue before it: no need to read every subject cue
+    found = [t for t in _therapies(site.annotated, start, position)
              if words_before(site.annotated, "claims.role_markers", t[0], site.start, 1) is None]
     return found[-1][2] if found else None

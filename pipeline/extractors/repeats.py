@@ -27,7 +27,8 @@ CONTRASTS = "claims.repeat_contrasts"
 
 
 def _statement(annotated: Annotated, claim: Claim) -> _Statement:
-    words = tuple(annotated.text[s:e].lower() for s, e in annotated.word_spans(claim.start, claim.end))
+    text = annotated.text
+    words = tuple([text[s:e].lower() for s, e in annotated.word_spans(claim.start, claim.end)])
     figures = tuple((q.value_low, q.value_high, q.unit) for q in claim.quantities)
     sentence = annotated.sentence_at(claim.start)
     row = sentence is not None and annotated.blocks[sentence.block].kind == "row"
@@ -56,10 +57,13 @@ def _conflict(one: frozenset[tuple[str, str]], other: frozenset[tuple[str, str]]
 def _same(first: _Statement, later: _Statement, cues: RepeatCues) -> bool:
     if (first.polarity, first.figures, first.contrasts) != (later.polarity, later.figures, later.contrasts):
         return False
-    if _conflict(first.names, later.names):
-        return False  # "Inclusion criteria for ..." and "Exclusion criteria for ..."
-    if first.words == later.words:
-        return True
+    if first.words != later.words and not _near(first, later, cues):
+        return False
+    return not _conflict(first.names, later.names)  # "Inclusion criteria for ..." and "Exclusion criteria for ..."
+
+
+def _near(first: _Statement, later: _Statement, cues: RepeatCues) -> bool:
+    """Whether two statements in other words share enough of them, in order (or all of them in another order)."""
     shorter, longer = sorted((len(first.words), len(later.words)))
     if first.row or later.row or shorter < cues.min_words or shorter < cues.min_length_share * longer:
         return False
