@@ -28,6 +28,10 @@ TRIGGERS = (UNITS, ADVERBS, APPROXIMATIONS, UPPER, LOWER, COURSES, cue("every_wo
             cue("weekdays"), cue("weekdays_recurring"), cue("single_counts"), cue("position_open_starts"),
             cue("position_units"), cue("bounds_prepositions"), cue("as_needed"), cue("alternating_words"),
             cue("range_leads"))
+# Keys of what stands at a token besides the lists starting there: what a timing rule may need to start
+# (its `starts`, pipeline.engine.rules).
+NUMBER_AT = "<a number>"
+BEFORE_COURSE = "<a word before a course noun>"
 
 
 @dataclass(frozen=True)
