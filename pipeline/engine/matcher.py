@@ -76,6 +76,13 @@ class Mentions:
             high -= 1
         return mentions[low:high]
 
+    def any_of(self, list_names: Iterable[str], start: int, end: int) -> bool:
+        """Whether any of the lists has a mention lying wholly inside [start, end)."""
+        for list_name in list_names:
+            if self.of(list_name, start, end):
+                return True
+        return False
+
     def first(self, list_name: str, start: int, end: int) -> Mention | None:
         found = self.of(list_name, start, end)
         return found[0] if found else None

@@ -158,7 +158,7 @@ def _header_end(s: Stream, label: Mention) -> bool:
 def _timed(annotated: Annotated, start: int, end: int) -> bool:
     """Whether a sentence may hold a timing element: a time unit, rate adverb, weekday, as-needed or single
     administration, or a number beside an administration noun. Others are read for connectors and labels only."""
-    if any(annotated.mentions.first(name, start, end) for name in ANCHORS):
+    if annotated.mentions.any_of(ANCHORS, start, end):
         return True
     return bool(annotated.numbers_in(start, end)) and annotated.mentions.first(ADMINISTRATIONS, start, end) is not None
 

@@ -60,7 +60,10 @@ class Stream:
         joined=False), and the index of the token after it."""
         if index >= len(self.tokens):
             return None
-        found = self.mentions_at(list_name).get(self.tokens[index].start)
+        by_start = self._by_start.get(list_name)
+        if by_start is None:
+            by_start = self.mentions_at(list_name)
+        found = by_start.get(self.tokens[index].start)
         if found is None or (joined and not self.joined(index)):
             return None
         return found, self.index_at(found.end)
