@@ -163,17 +163,24 @@ def _timed(annotated: Annotated, start: int, end: int) -> bool:
     return bool(annotated.numbers_in(start, end)) and annotated.mentions.first(ADMINISTRATIONS, start, end) is not None
 
 
+def keys_at(s: Stream, starting: list[set[str]], i: int) -> set[str]:
+    """What stands at token i for the grammar's rules (their `starts`): the lists starting there (`starting` is
+    s.starting(RULE_STARTS)), a number, a course noun next."""
+    present = starting[i]
+    if s.tokens[i].number is not None:
+        present.add(NUMBER_AT)
+    if i + 1 < len(s) and COURSES in starting[i + 1]:
+        present.add(BEFORE_COURSE)
+    return present
+
+
 def _candidates(s: Stream, cues: ScheduleCues) -> list[Element]:
     """Every timing element any rule of the grammar reads at a token where a number or a trigger list starts, or
     before a course noun (each token asks only the rules that may start with what stands there)."""
     starting = s.starting(RULE_STARTS)
     candidates = []
-    for i, token in enumerate(s.tokens):
-        present = starting[i]
-        if token.number is not None:
-            present.add(NUMBER_AT)
-        if i + 1 < len(s) and COURSES in starting[i + 1]:
-            present.add(BEFORE_COURSE)
+    for i in range(len(s)):
+        present = keys_at(s, starting, i)
         if not present.isdisjoint(_GATE):
             candidates += [element for table in GRAMMAR for _, element in table.answers(s, i, cues, present=present)]
     return candidates
