@@ -70,9 +70,11 @@ class Mentions:
         if end is None:
             return mentions if start == 0 else mentions[bisect_left(starts, start):]
         low = bisect_left(starts, start)
+        if low == len(starts) or starts[low] >= end:
+            return ()  # none starts inside (most questions): no second bisection
         high = bisect_left(starts, end, low)
         # mentions of a list never overlap, so their ends are sorted too: only the last may reach past `end`
-        if high > low and mentions[high - 1].end > end:
+        if mentions[high - 1].end > end:
             high -= 1
         return mentions[low:high]
 
