@@ -109,9 +109,16 @@ def _modifiers_at(s: Stream, index: int) -> set[int]:
 
 def administration(s: Stream, i: int, cues: ScheduleCues) -> int | None:
     """Past "[modifiers] administration" from token i (the furthest reading): "infusions", "initial ketamine
-    infusions", "IV infusions", "40-minute infusions"."""
+    infusions", "IV infusions", "40-minute infusions". Several rules ask it at the same token: found once."""
+    key = ("administration", i, cues.count_modifier_words)
+    if key not in s.answered:
+        s.answered[key] = _administration(s, i, cues.count_modifier_words)
+    return s.answered[key]
+
+
+def _administration(s: Stream, i: int, modifier_words: int) -> int | None:
     frontier, furthest = {i}, None
-    for _ in range(cues.count_modifier_words + 1):
+    for _ in range(modifier_words + 1):
         following = set()
         for index in frontier:
             after = s.has(ADMINISTRATIONS, index)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.matcher import Mention
@@ -35,6 +36,8 @@ class Stream:
     tokens: tuple[Token, ...]
     starts: tuple[int, ...]
     _by_start: dict[str, dict[int, Mention]] = field(default_factory=dict, repr=False, compare=False)
+    # answers the grammar's rules ask again and again of the same tokens, by question (see schedule_timing)
+    answered: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def text(self) -> str:
