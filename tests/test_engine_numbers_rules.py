@@ -35,3 +35,19 @@ def test_answers_lists_every_rule_that_answers_in_order() -> None:
     assert table.answers(3) == [("small", "small")]
     assert table.answers(11) == []
     assert table.decide(4) == ("even", "even")
+
+
+def test_answers_skips_the_rules_whose_start_is_not_present() -> None:
+    table: RuleTable[str] = RuleTable("demo")
+
+    @table.rule("any", Example("2", "claims", {}), starts=("digit",))
+    def _any(n: int) -> str | None:
+        return "any"
+
+    @table.rule("always", Example("2", "claims", {}))
+    def _always(n: int) -> str | None:
+        return "always"
+
+    assert table.answers(2, present={"digit"}) == [("any", "any"), ("always", "always")]
+    assert table.answers(2, present={"word"}) == [("always", "always")]
+    assert table.answers(2) == [("any", "any"), ("always", "always")]

@@ -70,11 +70,20 @@ class Mentions:
         if end is None:
             return mentions if start == 0 else mentions[bisect_left(starts, start):]
         low = bisect_left(starts, start)
+        if low == len(starts) or starts[low] >= end:
+            return ()  # none starts inside (most questions): no second bisection
         high = bisect_left(starts, end, low)
         # mentions of a list never overlap, so their ends are sorted too: only the last may reach past `end`
-        if high > low and mentions[high - 1].end > end:
+        if mentions[high - 1].end > end:
             high -= 1
         return mentions[low:high]
+
+    def any_of(self, list_names: Iterable[str], start: int, end: int) -> bool:
+        """Whether any of the lists has a mention lying wholly inside [start, end)."""
+        for list_name in list_names:
+            if self.of(list_name, start, end):
+                return True
+        return False
 
     def first(self, list_name: str, start: int, end: int) -> Mention | None:
         found = self.of(list_name, start, end)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -29,6 +29,8 @@ class Rule(Generic[Answer]):
     name: str
     decide: Callable[..., Answer | None]
     examples: tuple[Example, ...]
+    # what must stand where the rule is asked for it to answer (one of these keys), when its table's caller says
+    starts: frozenset[str] | None = None
 
 
 class RuleTable(Generic[Answer]):
@@ -38,13 +40,14 @@ class RuleTable(Generic[Answer]):
         self.name = name
         self._rules: list[Rule[Answer]] = []
 
-    def rule(self, name: str, *examples: Example) -> Callable[[Callable[..., Answer | None]],
-                                                                Callable[..., Answer | None]]:
-        """Decorator: append a function to the table under a name, with the examples it was written for."""
+    def rule(self, name: str, *examples: Example, starts: tuple[str, ...] | None = None
+             ) -> Callable[[Callable[..., Answer | None]], Callable[..., Answer | None]]:
+        """Decorator: append a function to the table under a name, with the examples it was written for, and the
+        keys one of which must be present for it to answer (see `answers`)."""
         def register(function: Callable[..., Answer | None]) -> Callable[..., Answer | None]:
             if any(existing.name == name for existing in self._rules):
                 raise ValueError(f"rule {name!r} is already in table {self.name!r}")
-            self._rules.append(Rule(name, function, tuple(examples)))
+            self._rules.append(Rule(name, function, tuple(examples), frozenset(starts) if starts else None))
             return function
         return register
 
@@ -56,10 +59,14 @@ class RuleTable(Generic[Answer]):
                 return rule.name, answer
         return None
 
-    def answers(self, *args: Any) -> list[tuple[str, Answer]]:
-        """(name, answer) of every rule that answers, in order: for a grammar that weighs all its candidates."""
+    def answers(self, *args: Any, present: Set[str] | None = None) -> list[tuple[str, Answer]]:
+        """(name, answer) of every rule that answers, in order: for a grammar that weighs all its candidates.
+
+        Given the keys `present`, a rule whose `starts` names none of them is not asked: it could not answer."""
         found = []
         for rule in self._rules:
+            if present is not None and rule.starts is not None and rule.starts.isdisjoint(present):
+                continue
             answer = rule.decide(*args)
             if answer is not None:
                 found.append((rule.name, answer))

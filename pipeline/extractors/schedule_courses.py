@@ -9,7 +9,10 @@ from pipeline.engine.rules import Example, RuleTable
 from pipeline.extractors.schedule_cues import ScheduleCues, cue
 from pipeline.extractors.schedule_timing import (
     ADMINISTRATIONS,
+    BEFORE_COURSE,
+    COURSES,
     LOWER,
+    NUMBER_AT,
     QUALIFIERS,
     UNITS,
     UPPER,
@@ -30,7 +33,8 @@ COURSE_RULES: RuleTable[Element] = RuleTable("schedule courses and lengths")
 
 @COURSE_RULES.rule(
     "course-of-administrations",
-    Example("Ketamine therapy\n\nPatients get a course of eight sessions.", "schedule_phases", {"count": 8}))
+    Example("Ketamine therapy\n\nPatients get a course of eight sessions.", "schedule_phases", {"count": 8}),
+    starts=(cue("articles"), COURSES, BEFORE_COURSE))
 def _course_of(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     article = s.has(cue("articles"), i, joined=False)
     j, joined = (article, True) if article is not None else (i, False)
@@ -53,7 +57,8 @@ def _course_of(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 
 @COURSE_RULES.rule(
     "administration-course",
-    Example("Ketamine therapy\n\nThe clinic offers a six-infusion series.", "schedule_phases", {"count": 6}))
+    Example("Ketamine therapy\n\nThe clinic offers a six-infusion series.", "schedule_phases", {"count": 6}),
+    starts=(NUMBER_AT, cue("indefinite_articles")))
 def _administration_course(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     article = s.has(cue("indefinite_articles"), i, joined=False)
     j = article if article is not None else i
@@ -71,7 +76,8 @@ def _administration_course(s: Stream, i: int, cues: ScheduleCues) -> Element | N
     Example("Ketamine therapy\n\nSome patients in the registry had more than 12 ketamine treatments.", "schedules",
             {}, absent=True),
     Example("Ketamine therapy\n\nVolunteers were assigned to one of three treatment arms of ketamine.",
-            "schedules", {}, absent=True))
+            "schedules", {}, absent=True),
+    starts=(NUMBER_AT, *QUALIFIERS, cue("range_leads")))
 def _count_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     qualifier = next((name for name in QUALIFIERS if s.has(name, i, joined=False) is not None), None)
     j = s.has(qualifier, i, joined=False) if qualifier else i
@@ -89,7 +95,8 @@ def _count_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     Example("Ketamine therapy\n\nKetamine was infused six times over two weeks.", "schedule_phases",
             {"count": 6, "bounds_low": 2, "bounds_high": 2, "bounds_unit": "wk"}),
     Example("Ketamine therapy\n\nPatients given ketamine were three times more likely to respond.", "schedules",
-            {}, absent=True))
+            {}, absent=True),
+    starts=(NUMBER_AT,))
 def _times_over(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     number = s.number(i, COUNTABLE + TIMES, joined=False)
     if number is None:
@@ -103,7 +110,8 @@ def _times_over(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 @COURSE_RULES.rule(
     "single-administration",
     Example("Ketamine therapy\n\nThe trial gave a single infusion of ketamine.", "schedule_phases", {"count": 1}),
-    Example("Ketamine therapy\n\nAt each appointment you take one dose.", "schedules", {}, absent=True))
+    Example("Ketamine therapy\n\nAt each appointment you take one dose.", "schedules", {}, absent=True),
+    starts=(cue("single_counts"),))
 def _single(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     single = s.has(cue("single_counts"), i, joined=False)
     end = administration(s, single, cues) if single is not None else None
@@ -132,7 +140,8 @@ def _position_end(s: Stream, j: int) -> tuple[int, int, bool] | None:
     Example("Ketamine therapy\n\nWeeks 1 to 4: two ketamine doses per week.", "schedule_phases",
             {"frequency": 2, "bounds_low": 4, "bounds_high": 4, "bounds_unit": "wk"}),
     Example("Ketamine therapy\n\nWeek 9 and after: one ketamine dose every 2 weeks.", "schedule_phases",
-            {"period": 2, "bounds_unit": None}))
+            {"period": 2, "bounds_unit": None}),
+    starts=(cue("position_open_starts"), cue("position_units")))
 def _position(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     if s.ends_before(cue("position_blockers"), i) is not None:
         return None  # "After Day 15": a point in time
@@ -185,7 +194,8 @@ def _length_amounts(s: Stream, j: int, located: bool) -> list[tuple[tuple[float 
             {"bounds_low": 1, "bounds_high": 4, "bounds_unit": "wk"}),
     Example("Ketamine therapy\n\nInfusions are given twice a week for up to 6 weeks.", "schedule_phases",
             {"bounds_low": None, "bounds_high": 6, "bounds_unit": "wk"}),
-    Example("Ketamine therapy\n\nIts effects last one to two weeks for many people.", "schedules", {}, absent=True))
+    Example("Ketamine therapy\n\nIts effects last one to two weeks for many people.", "schedules", {}, absent=True),
+    starts=(cue("bounds_prepositions"),))
 def _length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     preposition = s.phrase(cue("bounds_prepositions"), i, joined=False)
     if preposition is None:
@@ -223,7 +233,8 @@ def _length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     Example("Ketamine therapy\n\nIt is a four-week course of eight sessions.", "schedule_phases",
             {"count": 8, "bounds_high": 4, "bounds_unit": "wk"}),
     Example("Ketamine therapy\n\nShe finished a six-week course of antibiotics before it.", "schedules", {},
-            absent=True))
+            absent=True),
+    starts=(cue("indefinite_articles"),))
 def _course_length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     article = s.has(cue("indefinite_articles"), i, joined=False)
     number = s.number(article) if article is not None else None
@@ -253,7 +264,8 @@ def _course_length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     Example("Ketamine therapy\n\nPsychiatrists monitor the response, adjusting treatment as needed.", "schedules",
             {}, absent=True),
     Example("Ketamine therapy\n\nWhere needed, a dose increase of ketamine was allowed.", "schedules", {},
-            absent=True))
+            absent=True),
+    starts=(cue("as_needed"),))
 def _as_needed(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     found = s.phrase(cue("as_needed"), i, joined=False)
     if found is None:

@@ -10,6 +10,7 @@ from pipeline.extractors.schedule_timing import (
     ADMINISTRATIONS,
     ADVERBS,
     APPROXIMATIONS,
+    NUMBER_AT,
     VERBS,
     Element,
     Timing,
@@ -35,7 +36,8 @@ RATE_RULES: RuleTable[Element] = RuleTable("schedule rates")
     Example("Ketamine therapy\n\nIM ketamine is administered 2x/week.", "schedule_phases",
             {"frequency": 2, "period_unit": "wk"}),
     Example("Ketamine therapy\n\nInfusions are given once per 2 weeks.", "schedule_phases",
-            {"frequency": 1, "period": 2, "period_unit": "wk"}))
+            {"frequency": 1, "period": 2, "period_unit": "wk"}),
+    starts=(NUMBER_AT,))
 def _times_per_unit(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     found = frequency_at(s, i)
     if found is None:
@@ -59,7 +61,8 @@ def _times_per_unit(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 @RATE_RULES.rule(
     "times-adverb",
     Example("Ketamine therapy\n\nPatients use the spray twice-weekly for the first month.", "schedule_phases",
-            {"frequency": 2, "period_unit": "wk", "bounds_high": 1, "bounds_unit": "mo"}))
+            {"frequency": 2, "period_unit": "wk", "bounds_high": 1, "bounds_unit": "mo"}),
+    starts=(NUMBER_AT,))
 def _times_adverb(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     found = frequency_at(s, i)
     if found is None:
@@ -92,7 +95,8 @@ def _every_period(s: Stream, j: int) -> tuple[tuple[float, float], int]:
     Example("Ketamine therapy\n\nPatients receive an infusion every other week.", "schedule_phases",
             {"frequency": 1, "period": 2, "period_unit": "wk"}),
     Example("Ketamine therapy\n\nBoosters are given every third week.", "schedule_phases",
-            {"frequency": 1, "period": 3, "period_unit": "wk"}))
+            {"frequency": 1, "period": 3, "period_unit": "wk"}),
+    starts=(NUMBER_AT, cue("every_words")))
 def _every_period_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     found = frequency_at(s, i)
     low = high = None
@@ -111,7 +115,8 @@ def _every_period_rule(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 @RATE_RULES.rule(
     "alternating-units",
     Example("Ketamine therapy\n\nInfusions are given on alternate days for two weeks.", "schedule_phases",
-            {"frequency": 1, "period": 2, "period_unit": "d", "bounds_high": 2}))
+            {"frequency": 1, "period": 2, "period_unit": "d", "bounds_high": 2}),
+    starts=(cue("alternating_words"),))
 def _alternating(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     alternating = s.phrase(cue("alternating_words"), i, joined=False)
     unit = unit_at(s, alternating[1]) if alternating else None
@@ -126,7 +131,8 @@ def _alternating(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     Example("Ketamine therapy\n\nPatients receive three infusions the first week.", "schedule_phases",
             {"frequency": 3, "period_unit": "wk", "bounds_low": 1, "bounds_high": 1, "bounds_unit": "wk"}),
     Example("Ketamine therapy\n\nKetamine is given three times in the first week and twice in the second week.",
-            "schedule_phases", {"frequency": 2, "bounds_high": 1, "bounds_unit": "wk"}))
+            "schedule_phases", {"frequency": 2, "bounds_high": 1, "bounds_unit": "wk"}),
+    starts=(NUMBER_AT,))
 def _ordinal_unit(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     count = s.number(i, COUNTABLE + TIMES, joined=False)
     if count is None:
@@ -148,7 +154,8 @@ def _ordinal_unit(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 @RATE_RULES.rule(
     "spaced-apart",
     Example("Ketamine therapy\n\nPatients self-administer three doses, spaced five minutes apart.", "schedule_phases",
-            {"label": "session", "count": 3, "frequency": 1, "period": 5, "period_unit": "min"}))
+            {"label": "session", "count": 3, "frequency": 1, "period": 5, "period_unit": "min"}),
+    starts=(NUMBER_AT, APPROXIMATIONS, cue("every_words"), cue("spacing_verbs")))
 def _apart(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     j, joined = i, False
     every = s.has(cue("every_words"), i, joined=False)
@@ -166,7 +173,8 @@ def _apart(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 @RATE_RULES.rule(
     "at-intervals",
     Example("Ketamine therapy\n\nNurses give three doses of ketamine at 5-minute intervals.", "schedule_phases",
-            {"frequency": 1, "period": 5, "period_unit": "min"}))
+            {"frequency": 1, "period": 5, "period_unit": "min"}),
+    starts=(cue("interval_leads"),))
 def _at_intervals(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     at = s.has(cue("interval_leads"), i, joined=False)
     if at is None:
@@ -194,7 +202,8 @@ def _pause_object(s: Stream, j: int, cues: ScheduleCues) -> int | None:
     Example("Ketamine therapy\n\nEach visit means 2 or 3 devices of the spray, with a 5-minute rest after each device.",
             "schedule_phases", {"label": "session", "count": 2, "count_max": 3, "period": 5, "period_unit": "min"}),
     Example("Ketamine therapy\n\nNurses give four injections with a break of 10 minutes between injections.",
-            "schedule_phases", {"label": "session", "count": 4, "period": 10, "period_unit": "min"}))
+            "schedule_phases", {"label": "session", "count": 4, "period": 10, "period_unit": "min"}),
+    starts=(NUMBER_AT, APPROXIMATIONS, cue("indefinite_articles"), cue("interval_nouns")))
 def _pause(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     article = s.has(cue("indefinite_articles"), i, joined=False)
     j, joined = (article, True) if article is not None else (i, False)
@@ -241,7 +250,8 @@ def _more_weekdays(s: Stream, j: int) -> tuple[list[tuple[str, bool]], int]:
             {"frequency": 3, "period": 1, "period_unit": "wk"}),
     Example("Ketamine therapy\n\nThe protocol is an infusion on Monday, Wednesday and Friday for two weeks.",
             "schedule_phases", {"frequency": 3, "period_unit": "wk", "bounds_high": 2}),
-    Example("Ketamine therapy\n\nYour first infusion is on Monday.", "schedules", {}, absent=True))
+    Example("Ketamine therapy\n\nYour first infusion is on Monday.", "schedules", {}, absent=True),
+    starts=(cue("every_words"), cue("weekday_leads"), cue("weekdays"), cue("weekdays_recurring")))
 def _weekdays(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     every = s.has(cue("every_words"), i, joined=False)
     lead = every if every is not None else s.has(cue("weekday_leads"), i, joined=False)
@@ -277,7 +287,8 @@ def _bare_adverb(s: Stream, i: int) -> Element | None:
     "adverb-before-a-medicine",
     Example("Treatment\n\nThe combination of ketamine infusions plus daily Lexapro helps.", "schedules",
             {"drug": "escitalopram"}),
-    Example("Treatment\n\nWant to augment daily medication like Lexapro?", "schedules", {"drug": "antidepressant"}))
+    Example("Treatment\n\nWant to augment daily medication like Lexapro?", "schedules", {"drug": "antidepressant"}),
+    starts=(ADVERBS,))
 def _adverb_medicine(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     adverb = s.phrase(ADVERBS, i, joined=False)
     if adverb is None:
@@ -305,7 +316,8 @@ def _example(s: Stream, j: int) -> int:
 @RATE_RULES.rule(
     "adverb-after-a-giving",
     Example("Ketamine therapy\n\nOral ketamine is taken daily.", "schedule_phases",
-            {"frequency": 1, "period": 1, "period_unit": "d"}))
+            {"frequency": 1, "period": 1, "period_unit": "d"}),
+    starts=(ADVERBS,))
 def _adverb_after_giving(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     if not any(s.ends_before(name, i) is not None for name in (ADMINISTRATIONS, DRUGS, VERBS)):
         return None
@@ -316,7 +328,8 @@ def _adverb_after_giving(s: Stream, i: int, cues: ScheduleCues) -> Element | Non
 @RATE_RULES.rule(
     "adverb-before-a-length",
     Example("Ketamine therapy\n\nKetamine infusions are given twice a week, then weekly for four weeks.",
-            "schedule_phases", {"frequency": 1, "period_unit": "wk", "bounds_high": 4}))
+            "schedule_phases", {"frequency": 1, "period_unit": "wk", "bounds_high": 4}),
+    starts=(ADVERBS,))
 def _adverb_before_length(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     adverb = _bare_adverb(s, i)
     if adverb is None or s.has(cue("adverb_followers"), s.index_at(adverb.end)) is None:
@@ -327,7 +340,8 @@ def _adverb_before_length(s: Stream, i: int, cues: ScheduleCues) -> Element | No
 @RATE_RULES.rule(
     "adverb-after-then",
     Example("Ketamine therapy\n\nKetamine infusions are given twice a week for a month, then weekly.",
-            "schedule_phases", {"frequency": 1, "period": 1, "period_unit": "wk", "bounds_unit": None}))
+            "schedule_phases", {"frequency": 1, "period": 1, "period_unit": "wk", "bounds_unit": None}),
+    starts=(ADVERBS,))
 def _adverb_after_then(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     return _bare_adverb(s, i) if s.ends_before(cue("adverb_leads"), i) is not None else None
 
@@ -335,7 +349,8 @@ def _adverb_after_then(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
 @RATE_RULES.rule(
     "adverb-beside-or",
     Example("Ketamine therapy\n\nBooster infusions are given every 2 weeks or weekly.", "schedule_phases",
-            {"frequency": 1, "period": 1, "period_max": 2, "period_unit": "wk"}))
+            {"frequency": 1, "period": 1, "period_max": 2, "period_unit": "wk"}),
+    starts=(ADVERBS,))
 def _adverb_beside_or(s: Stream, i: int, cues: ScheduleCues) -> Element | None:
     adverb = _bare_adverb(s, i)
     return adverb if adverb is not None and adverb.alternative else None

@@ -12,7 +12,9 @@ from pipeline.extractors.schedule_rates import RATE_RULES
 from pipeline.extractors.schedule_timing import (
     ADMINISTRATIONS,
     ADVERBS,
+    BEFORE_COURSE,
     COURSES,
+    NUMBER_AT,
     TRIGGERS,
     UNITS,
     Element,
@@ -22,6 +24,10 @@ from pipeline.extractors.schedule_tokens import Stream, next_character, stream
 
 LABELS = cue("labels")
 GRAMMAR = (RATE_RULES, COURSE_RULES)  # the timing grammar: every rule of both tables is tried at a token
+# The lists the grammar's rules may start with (TRIGGERS, and some a rule needs only beside a trigger).
+RULE_STARTS = (*TRIGGERS, *sorted({name for table in GRAMMAR for rule in table for name in rule.starts or ()}
+                                  - {*TRIGGERS, NUMBER_AT, BEFORE_COURSE}))
+_GATE = frozenset({*TRIGGERS, NUMBER_AT, BEFORE_COURSE})  # what must stand at a token for the grammar to read it
 RATE_JOINERS = (cue("alternative_words"), cue("rate_range_words"))
 ANCHORS = (UNITS, ADVERBS, cue("weekdays"), cue("weekdays_recurring"), cue("as_needed"), cue("alternating_words"),
            cue("single_counts"))
@@ -152,9 +158,32 @@ def _header_end(s: Stream, label: Mention) -> bool:
 def _timed(annotated: Annotated, start: int, end: int) -> bool:
     """Whether a sentence may hold a timing element: a time unit, rate adverb, weekday, as-needed or single
     administration, or a number beside an administration noun. Others are read for connectors and labels only."""
-    if any(annotated.mentions.first(name, start, end) for name in ANCHORS):
+    if annotated.mentions.any_of(ANCHORS, start, end):
         return True
     return bool(annotated.numbers_in(start, end)) and annotated.mentions.first(ADMINISTRATIONS, start, end) is not None
+
+
+def keys_at(s: Stream, starting: list[set[str]], i: int) -> set[str]:
+    """What stands at token i for the grammar's rules (their `starts`): the lists starting there (`starting` is
+    s.starting(RULE_STARTS)), a number, a course noun next."""
+    present = starting[i]
+    if s.tokens[i].number is not None:
+        present.add(NUMBER_AT)
+    if i + 1 < len(s) and COURSES in starting[i + 1]:
+        present.add(BEFORE_COURSE)
+    return present
+
+
+def _candidates(s: Stream, cues: ScheduleCues) -> list[Element]:
+    """Every timing element any rule of the grammar reads at a token where a number or a trigger list starts, or
+    before a course noun (each token asks only the rules that may start with what stands there)."""
+    starting = s.starting(RULE_STARTS)
+    candidates = []
+    for i in range(len(s)):
+        present = keys_at(s, starting, i)
+        if not present.isdisjoint(_GATE):
+            candidates += [element for table in GRAMMAR for _, element in table.answers(s, i, cues, present=present)]
+    return candidates
 
 
 def read_elements(annotated: Annotated, start: int, end: int, cues: ScheduleCues) -> list[Element]:
@@ -165,11 +194,7 @@ def read_elements(annotated: Annotated, start: int, end: int, cues: ScheduleCues
     s = stream(annotated, start, end)
     candidates = []
     if timed:
-        starting = s.starting(TRIGGERS)
-        for i, token in enumerate(s.tokens):
-            before_course = i + 1 < len(s) and COURSES in starting[i + 1]
-            if token.number is not None or starting[i] or before_course:
-                candidates += [element for table in GRAMMAR for _, element in table.answers(s, i, cues)]
+        candidates = _candidates(s, cues)
     timing = _merge_alternatives(annotated, _select(candidates))
     occupied = _Taken()
     for element in timing:

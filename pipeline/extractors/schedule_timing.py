@@ -28,6 +28,10 @@ TRIGGERS = (UNITS, ADVERBS, APPROXIMATIONS, UPPER, LOWER, COURSES, cue("every_wo
             cue("weekdays"), cue("weekdays_recurring"), cue("single_counts"), cue("position_open_starts"),
             cue("position_units"), cue("bounds_prepositions"), cue("as_needed"), cue("alternating_words"),
             cue("range_leads"))
+# Keys of what stands at a token besides the lists starting there: what a timing rule may need to start
+# (its `starts`, pipeline.engine.rules).
+NUMBER_AT = "<a number>"
+BEFORE_COURSE = "<a word before a course noun>"
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,16 @@ def _modifiers_at(s: Stream, index: int) -> set[int]:
 
 def administration(s: Stream, i: int, cues: ScheduleCues) -> int | None:
     """Past "[modifiers] administration" from token i (the furthest reading): "infusions", "initial ketamine
-    infusions", "IV infusions", "40-minute infusions"."""
+    infusions", "IV infusions", "40-minute infusions". Several rules ask it at the same token: found once."""
+    key = ("administration", i, cues.count_modifier_words)
+    if key not in s.answered:
+        s.answered[key] = _administration(s, i, cues.count_modifier_words)
+    return s.answered[key]
+
+
+def _administration(s: Stream, i: int, modifier_words: int) -> int | None:
     frontier, furthest = {i}, None
-    for _ in range(cues.count_modifier_words + 1):
+    for _ in range(modifier_words + 1):
         following = set()
         for index in frontier:
             after = s.has(ADMINISTRATIONS, index)

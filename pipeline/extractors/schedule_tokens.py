@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.engine.annotate import Annotated
 from pipeline.engine.matcher import Mention
@@ -35,6 +36,8 @@ class Stream:
     tokens: tuple[Token, ...]
     starts: tuple[int, ...]
     _by_start: dict[str, dict[int, Mention]] = field(default_factory=dict, repr=False, compare=False)
+    # answers the grammar's rules ask again and again of the same tokens, by question (see schedule_timing)
+    answered: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -60,7 +63,10 @@ class Stream:
         joined=False), and the index of the token after it."""
         if index >= len(self.tokens):
             return None
-        found = self.mentions_at(list_name).get(self.tokens[index].start)
+        by_start = self._by_start.get(list_name)
+        if by_start is None:
+            by_start = self.mentions_at(list_name)
+        found = by_start.get(self.tokens[index].start)
         if found is None or (joined and not self.joined(index)):
             return None
         return found, self.index_at(found.end)

@@ -62,7 +62,7 @@ class _Document:
 
 def _gives(annotated: Annotated, start: int, end: int) -> bool:
     """The words name a giving: an administration, a verb of giving, a drug, a route or a dose ("56 mg")."""
-    return any(annotated.mentions.first(name, start, end) for name in GIVINGS)
+    return annotated.mentions.any_of(GIVINGS, start, end)
 
 
 def _lead_in_gives(annotated: Annotated, block: Block) -> bool:
