@@ -131,6 +131,13 @@ def read_json(path: Path, display: str | None = None) -> Any:
     return parse_json(read_bytes(path, shown), shown)
 
 
+def _csv_reader(lines: Iterator[str]) -> Iterator[list[str]]:
+    """A csv reader whose cells may be as long as a file may be: a summary's list of ids can pass the module's
+    default of 128 KiB."""
+    csv.field_size_limit(limits.value("file_bytes"))
+    return csv.reader(lines)
+
+
 def parse_csv(raw: bytes, display: str) -> list[list[str]]:
     """CSV bytes -> rows of string cells (the header is the first row); a problem names the file and line."""
     try:
@@ -138,8 +145,7 @@ def parse_csv(raw: bytes, display: str) -> list[list[str]]:
     except UnicodeDecodeError as exc:
         raise PipelineError([Problem("csv-encoding", f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}",
                                      path=display, line=raw.count(b"\n", 0, exc.start) + 1)]) from exc
-    csv.field_size_limit(limits.value("file_bytes"))  # a list cell of a summary can pass the default 128 KiB
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = _csv_reader(io.StringIO(text, newline=""))
     try:
         return list(reader)
     except csv.Error as exc:
@@ -169,8 +175,7 @@ def iter_csv_rows(path: Path, display: str | None = None) -> Iterator[dict[str, 
     same problems (naming the file and line) are raised when the reading comes to them."""
     shown = display or str(path)
     with opened_regular(path, shown, limits.value("file_bytes"), "file-too-large") as handle:
-        csv.field_size_limit(limits.value("file_bytes"))
-        reader = csv.reader(io.TextIOWrapper(handle, encoding="utf-8", newline=""))
+        reader = _csv_reader(io.TextIOWrapper(handle, encoding="utf-8", newline=""))
         try:
             header = next(reader, None)
             for values in reader if header is not None else ():

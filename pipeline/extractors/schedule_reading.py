@@ -166,7 +166,7 @@ def _timed(annotated: Annotated, start: int, end: int) -> bool:
 def keys_at(s: Stream, starting: list[set[str]], i: int) -> set[str]:
     """What stands at token i for the grammar's rules (their `starts`): the lists starting there (`starting` is
     s.starting(RULE_STARTS)), a number, a course noun next."""
-    present = starting[i]
+    present = set(starting[i])  # a copy: starting[i] stays what the stream found
     if s.tokens[i].number is not None:
         present.add(NUMBER_AT)
     if i + 1 < len(s) and COURSES in starting[i + 1]:
